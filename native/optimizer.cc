@@ -1,0 +1,232 @@
+// Adam and AdamW from LibTorch, with parameter groups whose learning rate the
+// TypeScript scheduler sets every step, and state saved to / loaded from bytes
+// so checkpoints can be written atomically by the caller.
+#include <torch/optim/adam.h>
+#include <torch/optim/adamw.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+#include <memory>
+#include <sstream>
+
+#include "args.h"
+#include "errors.h"
+#include "register.h"
+#include "tensor_handle.h"
+
+namespace vbt {
+
+namespace {
+
+constexpr napi_type_tag kOptimizerTag = {0x7662745f6f707469ULL, 0x6d697a65725f6864ULL};
+
+struct OptimizerBox {
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  std::string kind;
+};
+
+OptimizerBox& ArgOptimizer(const Napi::CallbackInfo& info, size_t i, const char* fn) {
+  const std::string what = std::string(fn) + ": argument 'optimizer'";
+  if (info.Length() <= i || !info[i].IsExternal()) ThrowTorchError(info.Env(), what + " must be an optimizer handle");
+  auto ext = info[i].As<Napi::External<OptimizerBox>>();
+  if (!ext.CheckTypeTag(&kOptimizerTag)) ThrowTorchError(info.Env(), what + " must be an optimizer handle");
+  if (!ext.Data()->optimizer) ThrowTorchError(info.Env(), what + ": optimizer was used after dispose()");
+  return *ext.Data();
+}
+
+double NumberField(Napi::Env env, Napi::Object obj, const char* key, double fallback, const std::string& where) {
+  Napi::Value v = obj.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return fallback;
+  if (!v.IsNumber()) ThrowTorchError(env, where + "." + key + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || !std::isfinite(d)) ThrowTorchError(env, where + "." + key + " must be a finite non-negative number");
+  return d;
+}
+
+struct GroupSettings {
+  double lr, beta1, beta2, eps, weight_decay;
+  bool amsgrad;
+};
+
+GroupSettings ReadGroupSettings(Napi::Env env, Napi::Object g, const std::string& where, bool adamw) {
+  GroupSettings s{};
+  s.lr = NumberField(env, g, "lr", 1e-3, where);
+  Napi::Value betas = g.Get("betas");
+  s.beta1 = 0.9;
+  s.beta2 = 0.999;
+  if (!betas.IsUndefined() && !betas.IsNull()) {
+    if (!betas.IsArray() || betas.As<Napi::Array>().Length() != 2) ThrowTorchError(env, where + ".betas must be [beta1, beta2]");
+    auto arr = betas.As<Napi::Array>();
+    if (!arr.Get(0u).IsNumber() || !arr.Get(1u).IsNumber()) ThrowTorchError(env, where + ".betas must be two numbers");
+    s.beta1 = arr.Get(0u).As<Napi::Number>().DoubleValue();
+    s.beta2 = arr.Get(1u).As<Napi::Number>().DoubleValue();
+    if (!(s.beta1 >= 0 && s.beta1 < 1 && s.beta2 >= 0 && s.beta2 < 1)) ThrowTorchError(env, where + ".betas must lie in [0, 1)");
+  }
+  s.eps = NumberField(env, g, "eps", 1e-8, where);
+  // PyTorch's defaults: AdamW decays by 1e-2, Adam not at all.
+  s.weight_decay = NumberField(env, g, "weightDecay", adamw ? 1e-2 : 0.0, where);
+  Napi::Value ams = g.Get("amsgrad");
+  s.amsgrad = ams.IsBoolean() ? ams.As<Napi::Boolean>().Value() : false;
+  return s;
+}
+
+// optimizerCreate(kind: 'adam'|'adamw', groups: {params: Tensor[], lr?, betas?, eps?, weightDecay?, amsgrad?}[])
+Napi::Value OptimizerCreate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string kind = ArgString(info, 0, "optimizerCreate", "kind");
+  if (kind != "adam" && kind != "adamw") ThrowTorchError(env, "optimizerCreate: kind must be 'adam' or 'adamw', got '" + kind + "'");
+  const bool adamw = kind == "adamw";
+  Napi::Array groups = ArgArray(info, 1, "optimizerCreate", "groups");
+  if (groups.Length() == 0) ThrowTorchError(env, "optimizerCreate: at least one parameter group is needed");
+  std::vector<torch::optim::OptimizerParamGroup> param_groups;
+  for (uint32_t gi = 0; gi < groups.Length(); ++gi) {
+    const std::string where = "optimizerCreate: groups[" + std::to_string(gi) + "]";
+    if (!groups.Get(gi).IsObject()) ThrowTorchError(env, where + " must be an object");
+    Napi::Object g = groups.Get(gi).As<Napi::Object>();
+    if (!g.Get("params").IsArray()) ThrowTorchError(env, where + ".params must be an array of tensors");
+    Napi::Array params = g.Get("params").As<Napi::Array>();
+    std::vector<at::Tensor> tensors;
+    for (uint32_t k = 0; k < params.Length(); ++k) {
+      at::Tensor& t = UnwrapTensor(env, params.Get(k), where + ".params[" + std::to_string(k) + "]");
+      if (!t.is_leaf()) ThrowTorchError(env, where + ".params[" + std::to_string(k) + "] is not a leaf tensor: an optimizer can only update leaves");
+      tensors.push_back(t);
+    }
+    GroupSettings s = ReadGroupSettings(env, g, where, adamw);
+    std::unique_ptr<torch::optim::OptimizerOptions> options;
+    if (adamw) {
+      options = std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(s.lr)
+                                                                 .betas(std::make_tuple(s.beta1, s.beta2))
+                                                                 .eps(s.eps)
+                                                                 .weight_decay(s.weight_decay)
+                                                                 .amsgrad(s.amsgrad));
+    } else {
+      options = std::make_unique<torch::optim::AdamOptions>(torch::optim::AdamOptions(s.lr)
+                                                                .betas(std::make_tuple(s.beta1, s.beta2))
+                                                                .eps(s.eps)
+                                                                .weight_decay(s.weight_decay)
+                                                                .amsgrad(s.amsgrad));
+    }
+    param_groups.emplace_back(std::move(tensors), std::move(options));
+  }
+  auto* box = new OptimizerBox{};
+  box->kind = kind;
+  if (adamw) {
+    box->optimizer = std::make_unique<torch::optim::AdamW>(std::move(param_groups));
+  } else {
+    box->optimizer = std::make_unique<torch::optim::Adam>(std::move(param_groups));
+  }
+  auto ext = Napi::External<OptimizerBox>::New(env, box, [](Napi::Env, OptimizerBox* b) { delete b; });
+  ext.TypeTag(&kOptimizerTag);
+  return ext;
+}
+
+// optimizerStep(optimizer): void
+Napi::Value OptimizerStep(const Napi::CallbackInfo& info) {
+  ArgOptimizer(info, 0, "optimizerStep").optimizer->step();
+  return info.Env().Undefined();
+}
+
+// optimizerZeroGrad(optimizer, setToNone = true): void
+Napi::Value OptimizerZeroGrad(const Napi::CallbackInfo& info) {
+  auto& opt = *ArgOptimizer(info, 0, "optimizerZeroGrad").optimizer;
+  const bool set_to_none = IsMissing(info, 1) ? true : ArgBool(info, 1, "optimizerZeroGrad", "setToNone");
+  for (auto& group : opt.param_groups()) {
+    for (auto& p : group.params()) {
+      if (!p.mutable_grad().defined()) continue;
+      if (set_to_none) {
+        p.mutable_grad().reset();
+      } else {
+        p.mutable_grad() = p.mutable_grad().detach();
+        p.mutable_grad().zero_();
+      }
+    }
+  }
+  return info.Env().Undefined();
+}
+
+torch::optim::OptimizerParamGroup& GroupAt(const Napi::CallbackInfo& info, torch::optim::Optimizer& opt, const char* fn) {
+  const int64_t index = ArgInt(info, 1, fn, "group");
+  if (index < 0 || static_cast<size_t>(index) >= opt.param_groups().size()) {
+    ThrowTorchError(info.Env(), std::string(fn) + ": group " + std::to_string(index) + " does not exist (the optimizer has " +
+                                    std::to_string(opt.param_groups().size()) + ")");
+  }
+  return opt.param_groups()[static_cast<size_t>(index)];
+}
+
+// optimizerSetLr(optimizer, group, lr): void ; optimizerGetLr(optimizer, group): number
+Napi::Value OptimizerSetLr(const Napi::CallbackInfo& info) {
+  auto& opt = *ArgOptimizer(info, 0, "optimizerSetLr").optimizer;
+  auto& group = GroupAt(info, opt, "optimizerSetLr");
+  const double lr = ArgNumber(info, 2, "optimizerSetLr", "lr");
+  if (!(lr >= 0) || !std::isfinite(lr)) ThrowTorchError(info.Env(), "optimizerSetLr: lr must be a finite non-negative number");
+  group.options().set_lr(lr);
+  return info.Env().Undefined();
+}
+Napi::Value OptimizerGetLr(const Napi::CallbackInfo& info) {
+  auto& opt = *ArgOptimizer(info, 0, "optimizerGetLr").optimizer;
+  return Napi::Number::New(info.Env(), GroupAt(info, opt, "optimizerGetLr").options().get_lr());
+}
+
+// optimizerGroupCount(optimizer): number
+Napi::Value OptimizerGroupCount(const Napi::CallbackInfo& info) {
+  auto& opt = *ArgOptimizer(info, 0, "optimizerGroupCount").optimizer;
+  return Napi::Number::New(info.Env(), static_cast<double>(opt.param_groups().size()));
+}
+
+// optimizerSaveState(optimizer): Uint8Array (LibTorch archive bytes)
+Napi::Value OptimizerSaveState(const Napi::CallbackInfo& info) {
+  auto& opt = *ArgOptimizer(info, 0, "optimizerSaveState").optimizer;
+  torch::serialize::OutputArchive archive;
+  opt.save(archive);
+  std::string bytes;
+  archive.save_to([&bytes](const void* data, size_t n) {
+    bytes.append(static_cast<const char*>(data), n);
+    return n;
+  });
+  auto out = Napi::Uint8Array::New(info.Env(), bytes.size());
+  std::memcpy(out.Data(), bytes.data(), bytes.size());
+  return out;
+}
+
+// optimizerLoadState(optimizer, bytes: Uint8Array): void
+Napi::Value OptimizerLoadState(const Napi::CallbackInfo& info) {
+  auto& opt = *ArgOptimizer(info, 0, "optimizerLoadState").optimizer;
+  if (info.Length() < 2 || !info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    ThrowTorchError(info.Env(), "optimizerLoadState: argument 'bytes' must be a Uint8Array");
+  }
+  auto bytes = info[1].As<Napi::Uint8Array>();
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(reinterpret_cast<const char*>(bytes.Data()), bytes.ByteLength());
+    opt.load(archive);
+  } catch (const c10::Error& e) {
+    ThrowTorchError(info.Env(), "optimizerLoadState: the saved state does not fit this optimizer (different parameters or a corrupt file): " +
+                                    CleanTorchMessage(e.what_without_backtrace()));
+  }
+  return info.Env().Undefined();
+}
+
+// optimizerDispose(optimizer): void
+Napi::Value OptimizerDispose(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsExternal()) ThrowTorchError(info.Env(), "optimizerDispose: argument must be an optimizer handle");
+  auto ext = info[0].As<Napi::External<OptimizerBox>>();
+  if (!ext.CheckTypeTag(&kOptimizerTag)) ThrowTorchError(info.Env(), "optimizerDispose: argument must be an optimizer handle");
+  ext.Data()->optimizer.reset();
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void RegisterOptimizer(Napi::Env env, Napi::Object exports) {
+  exports.Set("optimizerCreate", Napi::Function::New<Guarded<OptimizerCreate>>(env, "optimizerCreate"));
+  exports.Set("optimizerStep", Napi::Function::New<Guarded<OptimizerStep>>(env, "optimizerStep"));
+  exports.Set("optimizerZeroGrad", Napi::Function::New<Guarded<OptimizerZeroGrad>>(env, "optimizerZeroGrad"));
+  exports.Set("optimizerSetLr", Napi::Function::New<Guarded<OptimizerSetLr>>(env, "optimizerSetLr"));
+  exports.Set("optimizerGetLr", Napi::Function::New<Guarded<OptimizerGetLr>>(env, "optimizerGetLr"));
+  exports.Set("optimizerGroupCount", Napi::Function::New<Guarded<OptimizerGroupCount>>(env, "optimizerGroupCount"));
+  exports.Set("optimizerSaveState", Napi::Function::New<Guarded<OptimizerSaveState>>(env, "optimizerSaveState"));
+  exports.Set("optimizerLoadState", Napi::Function::New<Guarded<OptimizerLoadState>>(env, "optimizerLoadState"));
+  exports.Set("optimizerDispose", Napi::Function::New<Guarded<OptimizerDispose>>(env, "optimizerDispose"));
+}
+
+}  // namespace vbt

@@ -1,0 +1,85 @@
+#include "tensor_handle.h"
+
+#include <atomic>
+
+#include "errors.h"
+
+namespace vbt {
+
+namespace {
+
+// Distinguishes our tensor handles from any other External.
+constexpr napi_type_tag kTensorTag = {0x7662745f74656e73ULL, 0x6f725f68616e646cULL};
+
+struct TensorBox {
+  at::Tensor tensor;
+  bool disposed = false;
+  // Host bytes reported to V8 so that the GC feels the pressure of CPU tensors.
+  int64_t reported_bytes = 0;
+};
+
+std::atomic<int64_t> g_live{0};
+
+int64_t HostBytes(const at::Tensor& t) {
+  if (!t.defined() || !t.device().is_cpu() || !t.has_storage()) return 0;
+  return static_cast<int64_t>(t.storage().nbytes());
+}
+
+void Release(Napi::Env env, TensorBox* box) {
+  if (box->disposed) return;
+  box->disposed = true;
+  box->tensor = at::Tensor();
+  if (box->reported_bytes != 0) {
+    Napi::MemoryManagement::AdjustExternalMemory(env, -box->reported_bytes);
+    box->reported_bytes = 0;
+  }
+  g_live.fetch_sub(1, std::memory_order_relaxed);
+}
+
+TensorBox* BoxOf(Napi::Value v) {
+  if (!v.IsExternal()) return nullptr;
+  auto ext = v.As<Napi::External<TensorBox>>();
+  if (!ext.CheckTypeTag(&kTensorTag)) return nullptr;
+  return ext.Data();
+}
+
+}  // namespace
+
+Napi::Value WrapTensor(Napi::Env env, at::Tensor tensor) {
+  if (!tensor.defined()) return env.Null();
+  auto* box = new TensorBox{std::move(tensor)};
+  auto ext = Napi::External<TensorBox>::New(env, box, [](Napi::Env finalizer_env, TensorBox* b) {
+    Release(finalizer_env, b);
+    delete b;
+  });
+  ext.TypeTag(&kTensorTag);
+  g_live.fetch_add(1, std::memory_order_relaxed);
+  box->reported_bytes = HostBytes(box->tensor);
+  if (box->reported_bytes != 0) Napi::MemoryManagement::AdjustExternalMemory(env, box->reported_bytes);
+  return ext;
+}
+
+bool IsTensorHandle(Napi::Value v) { return BoxOf(v) != nullptr; }
+
+at::Tensor& UnwrapTensor(Napi::Env env, Napi::Value v, const std::string& what) {
+  TensorBox* box = BoxOf(v);
+  if (box == nullptr) ThrowTorchError(env, what + " must be a Tensor");
+  if (box->disposed) ThrowTorchError(env, what + ": tensor was used after dispose()");
+  return box->tensor;
+}
+
+void DisposeTensor(Napi::Env env, Napi::Value v) {
+  TensorBox* box = BoxOf(v);
+  if (box == nullptr) ThrowTorchError(env, "dispose: argument must be a Tensor");
+  Release(env, box);
+}
+
+int64_t LiveTensorCount() { return g_live.load(std::memory_order_relaxed); }
+
+at::Tensor& ArgTensor(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
+  std::string what = std::string(fn) + ": argument '" + name + "'";
+  if (info.Length() <= i) ThrowTorchError(info.Env(), what + " is missing");
+  return UnwrapTensor(info.Env(), info[i], what);
+}
+
+}  // namespace vbt

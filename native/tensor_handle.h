@@ -1,0 +1,32 @@
+// Tensor handles: a JS External holding an at::Tensor, type-tagged so that no
+// other object can be mistaken for one. dispose() frees the tensor at once;
+// the External's finalizer frees whatever was forgotten (a backstop only).
+#pragma once
+
+#include <ATen/Tensor.h>
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+
+namespace vbt {
+
+/** Wrap a tensor in a new handle. An undefined tensor becomes JS null. */
+Napi::Value WrapTensor(Napi::Env env, at::Tensor tensor);
+
+/** The tensor behind a handle; throws a TorchError naming `what` if `v` is not a live handle. */
+at::Tensor& UnwrapTensor(Napi::Env env, Napi::Value v, const std::string& what);
+
+/** True if `v` is a tensor handle (live or disposed). */
+bool IsTensorHandle(Napi::Value v);
+
+/** Free the tensor behind a handle now; later uses throw. Idempotent. */
+void DisposeTensor(Napi::Env env, Napi::Value v);
+
+/** Number of tensor handles created and not yet freed (by dispose or by GC). */
+int64_t LiveTensorCount();
+
+/** Convenience: UnwrapTensor(info[i]) with an argument name for the message. */
+at::Tensor& ArgTensor(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name);
+
+}  // namespace vbt
