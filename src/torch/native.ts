@@ -1,0 +1,164 @@
+/**
+ * The typed contract of the native addon (native/*.cc) and its loader.
+ * Everything else in src/torch goes through `native()`; nothing outside
+ * src/torch should call the addon directly.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TorchError } from './errors.js';
+
+/** An opaque native tensor handle. */
+export type TensorHandle = { readonly __brand: 'TensorHandle' };
+/** An opaque native TorchScript module handle. */
+export type ModuleHandle = { readonly __brand: 'ModuleHandle' };
+/** An opaque native optimizer handle. */
+export type OptimizerHandle = { readonly __brand: 'OptimizerHandle' };
+
+/** A value that can cross into an operator or TorchScript method. */
+export type NativeArg = TensorHandle | number | bigint | boolean | string | null | undefined | NativeArg[] | { [k: string]: NativeArg };
+/** A value coming back from an operator or method. */
+export type NativeResult = TensorHandle | number | boolean | string | null | undefined | NativeResult[] | { [k: string]: NativeResult };
+
+export type NumericArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Int16Array | Int8Array | Uint8Array;
+
+/** Optimizer parameter group as the addon reads it. */
+export interface NativeParamGroup {
+  params: TensorHandle[];
+  lr?: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+  amsgrad?: boolean;
+}
+
+/** What `buildInfo()` reports. */
+export interface NativeBuildInfo {
+  torchVersion: string;
+  cxx11Abi: boolean;
+  cudaBuild: boolean;
+  cudaRuntime?: number;
+  cudnn?: number;
+  config: string;
+  parallel: string;
+  devices: { index: number; name: string; totalMemory: number; capability: string; multiprocessors: number }[];
+}
+
+/** CUDA caching-allocator statistics in bytes. */
+export interface NativeCudaMemory {
+  allocated: number;
+  reserved: number;
+  peakAllocated: number;
+  peakReserved: number;
+}
+
+/** The functions the addon exports. */
+export interface NativeAddon {
+  setErrorClass(ctor: new (message: string) => Error): void;
+  // operators
+  opResolve(name: string, overload: string): number;
+  opCall(op: number, ...args: NativeArg[]): NativeResult;
+  opSchema(op: number): string;
+  // data
+  fromArray(data: NumericArray, shape: number[], dtype?: string | null, device?: string | null, requiresGrad?: boolean, pin?: boolean): TensorHandle;
+  toArray(t: TensorHandle): NumericArray;
+  toBytes(t: TensorHandle): Uint8Array;
+  fromBytes(bytes: Uint8Array, shape: number[], dtype: string): TensorHandle;
+  item(t: TensorHandle): number;
+  meta(t: TensorHandle): [string, string, boolean, ...number[]];
+  dispose(t: TensorHandle): void;
+  liveTensors(): number;
+  isTensor(x: unknown): boolean;
+  // autograd
+  backward(t: TensorHandle, grad?: TensorHandle | null, retainGraph?: boolean): void;
+  grad(t: TensorHandle): TensorHandle | null;
+  setGrad(t: TensorHandle, g: TensorHandle | null): void;
+  setRequiresGrad(t: TensorHandle, flag: boolean): void;
+  setData(t: TensorHandle, src: TensorHandle): void;
+  isLeaf(t: TensorHandle): boolean;
+  gradEnabled(): boolean;
+  setGradEnabled(flag: boolean): boolean;
+  gradReverse(t: TensorHandle, factor: number): TensorHandle;
+  clipGradNorm(params: TensorHandle[], maxNorm: number, normType?: number): number;
+  autogradGrad(
+    outputs: TensorHandle[],
+    inputs: TensorHandle[],
+    gradOutputs?: TensorHandle[] | null,
+    retainGraph?: boolean,
+    createGraph?: boolean,
+  ): (TensorHandle | null)[];
+  // TorchScript modules
+  moduleLoad(path: string, device: string | null, extraFiles: string[]): [ModuleHandle, Record<string, string>];
+  moduleCall(m: ModuleHandle, method: string, ...args: NativeArg[]): NativeResult;
+  moduleSchema(m: ModuleHandle, method: string): string;
+  moduleParameters(m: ModuleHandle): [string, TensorHandle][];
+  moduleBuffers(m: ModuleHandle): [string, TensorHandle][];
+  moduleTrain(m: ModuleHandle, on: boolean): void;
+  moduleIsTraining(m: ModuleHandle): boolean;
+  moduleTo(m: ModuleHandle, device: string, dtype?: string | null): void;
+  moduleSave(m: ModuleHandle, path: string, extraFiles?: Record<string, string>): void;
+  moduleDispose(m: ModuleHandle): void;
+  // optimizers
+  optimizerCreate(kind: 'adam' | 'adamw', groups: NativeParamGroup[]): OptimizerHandle;
+  optimizerStep(o: OptimizerHandle): void;
+  optimizerZeroGrad(o: OptimizerHandle, setToNone?: boolean): void;
+  optimizerSetLr(o: OptimizerHandle, group: number, lr: number): void;
+  optimizerGetLr(o: OptimizerHandle, group: number): number;
+  optimizerGroupCount(o: OptimizerHandle): number;
+  optimizerSaveState(o: OptimizerHandle): Uint8Array;
+  optimizerLoadState(o: OptimizerHandle, bytes: Uint8Array): void;
+  optimizerDispose(o: OptimizerHandle): void;
+  // device
+  cudaAvailable(): boolean;
+  cudaDeviceCount(): number;
+  cudaSynchronize(device?: number): void;
+  cudaMemory(device?: number): NativeCudaMemory;
+  cudaResetPeakMemory(device?: number): void;
+  cudaEmptyCache(): void;
+  manualSeed(seed: number): void;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  setAllowTF32(on: boolean): void;
+  setAutocast(deviceType: 'cuda' | 'cpu', enabled: boolean, dtype?: string): void;
+  autocastEnabled(deviceType: 'cuda' | 'cpu'): boolean;
+  // build
+  buildInfo(): NativeBuildInfo;
+}
+
+/** The package root (holds package.json), from src/torch or dist/torch. */
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Where a local build puts the addon. */
+export const LOCAL_BUILD_PATH = path.join(PACKAGE_ROOT, 'build', 'Release', 'vbt.node');
+
+let loaded: NativeAddon | undefined;
+
+/**
+ * The addon, loaded on first use. Throws a TorchError that says how to build
+ * it when it is missing or cannot be loaded.
+ */
+export function native(): NativeAddon {
+  if (loaded) return loaded;
+  const candidates = [process.env.VBT_NATIVE_PATH, LOCAL_BUILD_PATH].filter((p): p is string => !!p);
+  const file = candidates.find((p) => existsSync(p));
+  if (!file) {
+    throw new TorchError(
+      `vbt's native addon is not built (looked for ${candidates.join(', ')}). ` +
+        'Run `npm run build:native` (it needs LibTorch: `npm run setup` installs Debian\'s libtorch-dev, ' +
+        'or set LIBTORCH to an unpacked LibTorch, or install PyTorch with pip).',
+    );
+  }
+  const require = createRequire(import.meta.url);
+  try {
+    loaded = require(file) as NativeAddon;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new TorchError(
+      `cannot load vbt's native addon ${file}: ${reason}. ` +
+        'If LibTorch moved or was upgraded since the build, run `npm run build:native` again.',
+    );
+  }
+  loaded.setErrorClass(TorchError);
+  return loaded;
+}
