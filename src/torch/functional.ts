@@ -67,7 +67,7 @@ export interface CrossEntropyOptions {
  * torch.nn.functional.cross_entropy: with class weights, the 'mean'
  * reduction divides by the sum of the targets' weights.
  */
-export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+export function crossEntropy<D extends DType>(logits: Tensor<D>, target: Tensor, opts: CrossEntropyOptions = {}): Tensor<D> {
   const smoothing = opts.labelSmoothing ?? 0;
   if (!(smoothing >= 0 && smoothing <= 1)) throw new TorchError(`crossEntropy: labelSmoothing must lie in [0, 1], got ${smoothing}`);
   return logits.op(
@@ -81,12 +81,12 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyO
 }
 
 /** Mean squared error. */
-export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
+export function mseLoss<D extends DType>(input: Tensor<D>, target: Tensor, reduction: Reduction = 'mean'): Tensor<D> {
   return input.op('aten::mse_loss', target.handle, REDUCTION[reduction]);
 }
 
 /** Mean absolute error. */
-export function l1Loss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
+export function l1Loss<D extends DType>(input: Tensor<D>, target: Tensor, reduction: Reduction = 'mean'): Tensor<D> {
   return input.op('aten::l1_loss', target.handle, REDUCTION[reduction]);
 }
 
