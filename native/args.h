@@ -24,6 +24,19 @@ bool IsMissing(const Napi::CallbackInfo& info, size_t i);
 /** Read an integer from a JS number or bigint; throws naming `what` if it is neither or not integral. */
 int64_t ToInt64(Napi::Env env, Napi::Value v, const std::string& what);
 
+/** As ToInt64, with the description built only on failure. */
+template <typename WhatFn>
+int64_t ToInt64Lazy(Napi::Env env, Napi::Value v, WhatFn&& what) {
+  if (v.IsNumber()) {
+    const double d = v.As<Napi::Number>().DoubleValue();
+    // Exact integers within ±2^53 take the fast path.
+    if (d == static_cast<double>(static_cast<int64_t>(d)) && d < 9007199254740992.0 && d > -9007199254740992.0) {
+      return static_cast<int64_t>(d);
+    }
+  }
+  return ToInt64(env, v, what());
+}
+
 /** 'float32' -> at::kFloat, ...; throws on an unknown name. */
 c10::ScalarType ParseDType(Napi::Env env, const std::string& name);
 /** at::kFloat -> 'float32', ... */

@@ -36,7 +36,7 @@ std::vector<at::Tensor> TensorList(const Napi::CallbackInfo& info, size_t i, con
   std::vector<at::Tensor> out;
   out.reserve(arr.Length());
   for (uint32_t k = 0; k < arr.Length(); ++k) {
-    out.push_back(UnwrapTensor(info.Env(), arr.Get(k), std::string(fn) + ": " + name + "[" + std::to_string(k) + "]"));
+    out.push_back(UnwrapTensorLazy(info.Env(), arr.Get(k), [&] { return std::string(fn) + ": " + name + "[" + std::to_string(k) + "]"; }));
   }
   return out;
 }

@@ -20,9 +20,15 @@ struct TensorBox {
 
 std::atomic<int64_t> g_live{0};
 
+// Only storages this large are reported to V8: small ones cost more in
+// bookkeeping than they weigh, and what matters is that forgotten big
+// tensors make the GC run.
+constexpr int64_t kReportThreshold = 64 * 1024;
+
 int64_t HostBytes(const at::Tensor& t) {
   if (!t.defined() || !t.device().is_cpu() || !t.has_storage()) return 0;
-  return static_cast<int64_t>(t.storage().nbytes());
+  const auto n = static_cast<int64_t>(t.storage().nbytes());
+  return n >= kReportThreshold ? n : 0;
 }
 
 void Release(Napi::Env env, TensorBox* box) {
@@ -61,11 +67,22 @@ Napi::Value WrapTensor(Napi::Env env, at::Tensor tensor) {
 
 bool IsTensorHandle(Napi::Value v) { return BoxOf(v) != nullptr; }
 
-at::Tensor& UnwrapTensor(Napi::Env env, Napi::Value v, const std::string& what) {
+at::Tensor* FindTensor(Napi::Value v, bool* disposed) {
   TensorBox* box = BoxOf(v);
-  if (box == nullptr) ThrowTorchError(env, what + " must be a Tensor");
-  if (box->disposed) ThrowTorchError(env, what + ": tensor was used after dispose()");
-  return box->tensor;
+  if (box == nullptr) return nullptr;
+  if (box->disposed) {
+    *disposed = true;
+    return nullptr;
+  }
+  return &box->tensor;
+}
+
+void ThrowNotTensor(Napi::Env env, const std::string& what, bool disposed) {
+  ThrowTorchError(env, disposed ? what + ": tensor was used after dispose()" : what + " must be a Tensor");
+}
+
+at::Tensor& UnwrapTensor(Napi::Env env, Napi::Value v, const std::string& what) {
+  return UnwrapTensorLazy(env, v, [&] { return what; });
 }
 
 void DisposeTensor(Napi::Env env, Napi::Value v) {
@@ -77,9 +94,9 @@ void DisposeTensor(Napi::Env env, Napi::Value v) {
 int64_t LiveTensorCount() { return g_live.load(std::memory_order_relaxed); }
 
 at::Tensor& ArgTensor(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
-  std::string what = std::string(fn) + ": argument '" + name + "'";
-  if (info.Length() <= i) ThrowTorchError(info.Env(), what + " is missing");
-  return UnwrapTensor(info.Env(), info[i], what);
+  auto what = [&] { return std::string(fn) + ": argument '" + name + "'"; };
+  if (info.Length() <= i) ThrowTorchError(info.Env(), what() + " is missing");
+  return UnwrapTensorLazy(info.Env(), info[i], what);
 }
 
 }  // namespace vbt

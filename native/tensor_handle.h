@@ -14,8 +14,25 @@ namespace vbt {
 /** Wrap a tensor in a new handle. An undefined tensor becomes JS null. */
 Napi::Value WrapTensor(Napi::Env env, at::Tensor tensor);
 
+/** The tensor behind a handle, or nullptr (then *disposed says whether it was a freed handle). */
+at::Tensor* FindTensor(Napi::Value v, bool* disposed);
+
+/** Throw the TorchError for a value that is not a live tensor handle. */
+[[noreturn]] void ThrowNotTensor(Napi::Env env, const std::string& what, bool disposed);
+
 /** The tensor behind a handle; throws a TorchError naming `what` if `v` is not a live handle. */
 at::Tensor& UnwrapTensor(Napi::Env env, Napi::Value v, const std::string& what);
+
+/**
+ * As UnwrapTensor, but the description is built only on failure: `what` is
+ * a callable returning the string (the common path allocates nothing).
+ */
+template <typename WhatFn>
+at::Tensor& UnwrapTensorLazy(Napi::Env env, Napi::Value v, WhatFn&& what) {
+  bool disposed = false;
+  if (at::Tensor* t = FindTensor(v, &disposed)) return *t;
+  ThrowNotTensor(env, what(), disposed);
+}
 
 /** True if `v` is a tensor handle (live or disposed). */
 bool IsTensorHandle(Napi::Value v);
