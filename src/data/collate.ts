@@ -1,0 +1,119 @@
+/**
+ * Assembling a Batch from preprocessed clips: padding, lengths, label
+ * arrays with masks, sample weights.
+ */
+import { TASK_SPECS, scaleAge, type Task } from './schema.js';
+import type { Batch, BatchPlan, ClassificationTargets, RegressionTargets, TaskTargets } from './batch.js';
+import type { Clip } from './corpus/corpus.js';
+
+/** How batches are padded and labelled. */
+export interface CollateOptions {
+  /** Tasks whose labels go into each batch. */
+  readonly tasks: readonly Task[];
+  /** Scale age labels to [0, 1] (recipe B) instead of years. Default true. */
+  readonly scaleAge?: boolean;
+  /** Round the padded length up to a multiple of this (e.g. 320, one backbone frame). Default 1. */
+  readonly padToMultiple?: number;
+  /** Pad every batch to exactly this many samples; longer clips are cut to it. Default: pad to the longest clip. */
+  readonly fixedLength?: number;
+  /** Per-clip loss weights, indexed like the clip list. */
+  readonly sampleWeights?: Float32Array;
+}
+
+/**
+ * Build a batch.
+ * @param clips the loader's clip list
+ * @param plan which clips (indices into `clips`)
+ * @param waveforms the preprocessed audio of each planned clip, in plan order
+ */
+export function collateBatch(
+  clips: readonly Clip[],
+  plan: BatchPlan,
+  waveforms: readonly Float32Array[],
+  options: CollateOptions,
+): Batch {
+  const batchSize = plan.clipIndices.length;
+  if (batchSize === 0) throw new RangeError('collateBatch: empty batch plan');
+  if (waveforms.length !== batchSize) throw new RangeError('collateBatch: one waveform per planned clip is needed');
+  const multiple = options.padToMultiple ?? 1;
+  if (!Number.isInteger(multiple) || multiple < 1) {
+    throw new RangeError(`collateBatch: padToMultiple must be a positive integer, got ${multiple}`);
+  }
+
+  let length: number;
+  if (options.fixedLength !== undefined) {
+    if (!Number.isInteger(options.fixedLength) || options.fixedLength < 1) {
+      throw new RangeError(`collateBatch: fixedLength must be a positive integer, got ${options.fixedLength}`);
+    }
+    length = options.fixedLength;
+  } else {
+    let longest = 0;
+    for (const w of waveforms) longest = Math.max(longest, w.length);
+    length = Math.max(multiple, Math.ceil(longest / multiple) * multiple);
+  }
+
+  const data = new Float32Array(batchSize * length);
+  const lengths = new Int32Array(batchSize);
+  waveforms.forEach((w, row) => {
+    const n = Math.min(w.length, length);
+    data.set(n === w.length ? w : w.subarray(0, n), row * length);
+    lengths[row] = n;
+  });
+
+  const batchClips = plan.clipIndices.map((index) => {
+    const clip = clips[index];
+    if (clip === undefined) throw new RangeError(`collateBatch: clip index ${index} out of range (${clips.length} clips)`);
+    return clip;
+  });
+  const ageScaled = options.scaleAge ?? true;
+  const labels: Partial<Record<Task, TaskTargets>> = {};
+  for (const task of options.tasks) labels[task] = taskTargets(batchClips, task, ageScaled);
+
+  let sampleWeights: Float32Array | undefined;
+  if (options.sampleWeights !== undefined) {
+    const all = options.sampleWeights;
+    sampleWeights = new Float32Array(batchSize);
+    plan.clipIndices.forEach((index, row) => {
+      (sampleWeights as Float32Array)[row] = all[index] ?? 1;
+    });
+  }
+
+  return {
+    ids: batchClips.map((c) => c.id),
+    waveforms: data,
+    batchSize,
+    length,
+    lengths,
+    labels,
+    ...(sampleWeights === undefined ? {} : { sampleWeights }),
+    ...(plan.task === undefined ? {} : { task: plan.task }),
+    ageScaled,
+  };
+}
+
+function taskTargets(clips: readonly Clip[], task: Task, ageScaled: boolean): TaskTargets {
+  const spec = TASK_SPECS[task];
+  const mask = new Uint8Array(clips.length);
+  if (spec.kind === 'classification') {
+    const values = new Int32Array(clips.length);
+    clips.forEach((clip, row) => {
+      const label = clip.labels[task];
+      if (typeof label === 'number') {
+        values[row] = label;
+        mask[row] = 1;
+      }
+    });
+    const targets: ClassificationTargets = { kind: 'classification', numClasses: spec.size, values, mask };
+    return targets;
+  }
+  const values = new Float32Array(clips.length * spec.size);
+  clips.forEach((clip, row) => {
+    const label = clip.labels[task];
+    if (label === undefined) return;
+    if (typeof label === 'number') values[row * spec.size] = task === 'age' && ageScaled ? scaleAge(label) : label;
+    else values.set(label, row * spec.size);
+    mask[row] = 1;
+  });
+  const targets: RegressionTargets = { kind: 'regression', size: spec.size, values, mask };
+  return targets;
+}
