@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `npm run setup`: take a fresh clone to a working build.
+#  1. system packages, when missing (Debian/Ubuntu): LibTorch, the Python torch
+#     used by the backbone exporters, Gloo for distributed training, a compiler;
+#  2. npm ci;  3. the native addon (cmake-js);  4. the TypeScript build.
+# Set VBT_SKIP_SYSTEM_PACKAGES=1 to manage system packages yourself (e.g. when
+# LIBTORCH points at an unpacked LibTorch).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+packages=(libtorch-dev libgloo-dev python3-torch python3-torchaudio cmake g++ make)
+
+if [ "${VBT_SKIP_SYSTEM_PACKAGES:-0}" != "1" ]; then
+  if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    missing=()
+    for p in "${packages[@]}"; do
+      dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+      echo "vbt setup: installing system packages: ${missing[*]}"
+      sudo=""
+      if [ "$(id -u)" != "0" ]; then
+        command -v sudo >/dev/null 2>&1 || { echo "vbt setup: need root or sudo to install ${missing[*]}" >&2; exit 1; }
+        sudo="sudo"
+      fi
+      $sudo apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+      echo "vbt setup: system packages present"
+    fi
+  else
+    echo "vbt setup: not a Debian/Ubuntu system: install LibTorch yourself (see README, 'Requirements')"
+  fi
+fi
+
+echo "vbt setup: npm ci"
+npm ci --no-audit --no-fund
+echo "vbt setup: native addon"
+npm run --silent build:native
+echo "vbt setup: TypeScript"
+npm run --silent build
+echo "vbt setup: done. Try: npx vbt info"

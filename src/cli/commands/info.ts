@@ -1,0 +1,49 @@
+/** `vbt info`: what vbt runs on. */
+import os from 'node:os';
+import type { Argv } from 'yargs';
+import { buildInfo, cudaAvailable, getNumThreads } from '../../torch/index.js';
+import { LOCAL_BUILD_PATH } from '../../torch/native.js';
+
+function formatVersion(v: number | undefined, kind: 'cuda' | 'cudnn'): string {
+  if (v === undefined) return 'n/a';
+  // CUDA runtime versions are encoded as 1000·major + 10·minor, cuDNN's as major·10000+minor·100+patch (9.x) or 1000·major + 100·minor + patch (8.x).
+  if (kind === 'cuda') return `${Math.floor(v / 1000)}.${Math.floor((v % 1000) / 10)}`;
+  return v >= 90000 ? `${Math.floor(v / 10000)}.${Math.floor((v % 10000) / 100)}.${v % 100}` : `${Math.floor(v / 1000)}.${Math.floor((v % 1000) / 100)}.${v % 100}`;
+}
+
+export function infoCommand(yargs: Argv): Argv {
+  return yargs.command(
+    'info',
+    'Show the LibTorch build, CUDA devices and threads vbt uses',
+    (y) => y.option('json', { type: 'boolean', default: false, describe: 'Print one JSON object' }).example('$0 info', 'Show versions and devices'),
+    (args) => {
+      const info = buildInfo();
+      const summary = {
+        vbtAddon: process.env.VBT_NATIVE_PATH ?? LOCAL_BUILD_PATH,
+        libtorch: info.torchVersion,
+        cudaBuild: info.cudaBuild,
+        cudaAvailable: cudaAvailable(),
+        cudaRuntime: info.cudaRuntime === undefined ? null : formatVersion(info.cudaRuntime, 'cuda'),
+        cudnn: info.cudnn === undefined ? null : formatVersion(info.cudnn, 'cudnn'),
+        devices: info.devices,
+        threads: getNumThreads(),
+        cpuCores: os.availableParallelism(),
+        cxx11Abi: info.cxx11Abi,
+        node: process.version,
+      };
+      if (args.json) {
+        console.log(JSON.stringify({ ...summary, config: info.config }, null, 2));
+        return;
+      }
+      console.log(`LibTorch       ${summary.libtorch} (${summary.cudaBuild ? 'CUDA build' : 'CPU-only build'}, C++11 ABI ${summary.cxx11Abi ? 'on' : 'off'})`);
+      console.log(`addon          ${summary.vbtAddon}`);
+      console.log(`CUDA           ${summary.cudaAvailable ? `available, runtime ${summary.cudaRuntime}, cuDNN ${summary.cudnn ?? 'n/a'}` : 'not available'}`);
+      for (const d of info.devices) {
+        console.log(`  cuda:${d.index}         ${d.name}, ${(d.totalMemory / 2 ** 30).toFixed(1)} GiB, compute ${d.capability}, ${d.multiprocessors} SMs`);
+      }
+      console.log(`CPU threads    ${summary.threads} (of ${summary.cpuCores} cores)`);
+      console.log(`Node.js        ${summary.node}`);
+      console.log('\nBuild flags:\n' + info.config.trim());
+    },
+  );
+}
