@@ -1,6 +1,7 @@
 /** The `vbt` command line: one file per command under commands/. */
 import yargs from 'yargs';
 import { infoCommand } from './commands/info.js';
+import { trainCommand } from './commands/train.js';
 
 /** Run the CLI with the given arguments (without `node vbt`). */
 export async function main(argv: string[]): Promise<void> {
@@ -14,6 +15,7 @@ export async function main(argv: string[]): Promise<void> {
     .alias('h', 'help')
     .version(false)
     .wrap(Math.min(110, process.stdout.columns || 100));
+  cli = trainCommand(cli);
   cli = infoCommand(cli);
   try {
     await cli

@@ -91,6 +91,26 @@ export function collateBatch(
   };
 }
 
+/**
+ * The label arrays of a batch without its audio (for training on cached
+ * features, where no waveform is read).
+ */
+export function collateTargets(
+  clips: readonly Clip[],
+  clipIndices: readonly number[],
+  tasks: readonly Task[],
+  scaleAgeLabels = true,
+): Partial<Record<Task, TaskTargets>> {
+  const batchClips = clipIndices.map((index) => {
+    const clip = clips[index];
+    if (clip === undefined) throw new RangeError(`collateTargets: clip index ${index} out of range (${clips.length} clips)`);
+    return clip;
+  });
+  const labels: Partial<Record<Task, TaskTargets>> = {};
+  for (const task of tasks) labels[task] = taskTargets(batchClips, task, scaleAgeLabels);
+  return labels;
+}
+
 function taskTargets(clips: readonly Clip[], task: Task, ageScaled: boolean): TaskTargets {
   const spec = TASK_SPECS[task];
   const mask = new Uint8Array(clips.length);

@@ -8,7 +8,7 @@ export {
   type RegressionTargets,
   type TaskTargets,
 } from './batch.js';
-export { collateBatch, type CollateOptions } from './collate.js';
+export { collateBatch, collateTargets, type CollateOptions } from './collate.js';
 export { BadRowPolicy, DataError, formatDataErrorMessage, type DataErrorLocation, type DroppedRow } from './data-error.js';
 export { AVB_LABEL_FILES, AVB_TASKS, readAvbCorpus, type AvbReadOptions, type AvbTask } from './corpus/avb-corpus.js';
 export { resolveCorpusPath } from './corpus/corpus-path.js';

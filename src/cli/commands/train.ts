@@ -1,0 +1,63 @@
+/** `vbt train`: train a recipe; with no arguments, the demo on a synthetic corpus. */
+import type { Argv } from 'yargs';
+import { readConfigFile, resolveConfig } from '../../config/load.js';
+import { RECIPES } from '../../config/recipes/index.js';
+import { TASK_SPECS, type Task } from '../../data/schema.js';
+import { Trainer } from '../../train/trainer.js';
+import { type ConfigFlags, flagOverrides, withConfigFlags } from '../config-flags.js';
+
+export function trainCommand(yargs: Argv): Argv {
+  return yargs.command(
+    'train',
+    'Train a multitask model (default: the demo recipe on a synthetic corpus, CPU, about a minute)',
+    (y) =>
+      withConfigFlags(y)
+        .option('resume', { type: 'string', describe: 'Continue the run in this folder from checkpoints/last', group: 'Output:' })
+        .example('$0 train', 'The demo: tiny backbone, synthetic A-VB corpus, CPU')
+        .example('$0 train --recipe avb-mtl --data ~/A-VB --backbone data2vec-base.pt', 'Recipe A on the A-VB corpus')
+        .example('$0 train --recipe avb-mtl --data ~/A-VB --backbone d2v.pt --set model.regressionOutput=sigmoid', 'The paper\'s variant with sigmoid outputs')
+        .example('$0 train --resume runs/avb-mtl-2026-11-23T10-00-00', 'Continue an interrupted run'),
+    async (args) => {
+      const flags = args as ConfigFlags & { resume?: string };
+      let trainer: Trainer;
+      if (flags.resume) {
+        trainer = await Trainer.create({
+          resume: flags.resume,
+          resumeOverrides: {
+            ...(flags.device ? { device: flags.device as never } : {}),
+            ...(flags.threads ? { threads: flags.threads } : {}),
+            ...(flags.progress ? { progress: flags.progress as never } : {}),
+          },
+          handleSignals: true,
+        });
+      } else {
+        const fileRecipe = flags.config ? (readConfigFile(flags.config).recipe as string | undefined) : undefined;
+        const recipeName = flags.recipe ?? fileRecipe ?? 'demo';
+        const recipe = RECIPES[recipeName];
+        const overrides = flagOverrides(flags, recipe?.data.corpus.kind, recipe?.train.stages.length ?? 0);
+        const config = resolveConfig({ recipe: recipeName, ...(flags.config ? { file: flags.config } : {}), overrides });
+        trainer = await Trainer.create({ config, handleSignals: true });
+      }
+      try {
+        const started = performance.now();
+        const result = await trainer.fit();
+        const minutes = (performance.now() - started) / 60000;
+        console.log(`\n${result.status === 'completed' ? 'done' : result.status} after ${result.globalStep} steps in ${minutes.toFixed(1)} min${result.reason ? ` (${result.reason})` : ''}`);
+        if (result.final) {
+          console.log(`best checkpoint on Val (${trainer.config.train.monitor.name} ${result.best?.value.toFixed(4)} at step ${result.best?.step}):`);
+          for (const [task, r] of Object.entries(result.final.tasks)) {
+            console.log(`  ${task.padEnd(8)} ${TASK_SPECS[task as Task].metric.toUpperCase().padEnd(4)} ${r!.value.toFixed(3)}`);
+          }
+        }
+        console.log(`run folder: ${result.runDir}`);
+        console.log(`report:     ${result.reportPath}`);
+        if (result.status === 'interrupted') {
+          console.log(`continue with: vbt train --resume ${result.runDir}`);
+          process.exitCode = 130;
+        }
+      } finally {
+        await trainer.close();
+      }
+    },
+  );
+}

@@ -1,0 +1,171 @@
+/**
+ * Recipe A (seed 000): backbone → masked mean pooling → one head per task,
+ * Linear(H, 256) → GELU → Linear(256, k). Classification heads give logits
+ * (softmax at prediction); regression heads end in a sigmoid, or, in the
+ * "-SM" variant, are clamped to [0, 1] in the forward pass, as the paper
+ * describes for High and Culture. With intermediate tasks (1/4: country;
+ * 2/3: country and type) those heads run first and their softmax
+ * probabilities are concatenated to the pooled features the other heads
+ * read. Task losses are combined by learned uncertainty weighting.
+ */
+import type { AvbMtlModelConfig } from '../config/schema.js';
+import type { Task } from '../data/schema.js';
+import { TASK_SPECS } from '../data/schema.js';
+import { type TaskLossFn, type TaskWeighting, cccLoss, createTaskWeighting, crossEntropyLoss, maeLoss, mseLoss } from '../losses/index.js';
+import type { CccVariant } from '../metrics/index.js';
+import { type Tensor, TorchError, cat, nn, scope, tensor } from '../torch/index.js';
+import type { Backbone } from './backbone.js';
+import type { DeviceBatch, LossOutput, MultitaskModel, TaskPredictionTensors } from './multitask-model.js';
+
+const INTERMEDIATE: Record<AvbMtlModelConfig['intermediate'], readonly Task[]> = {
+  '0/5': [],
+  '1/4': ['country'],
+  '2/3': ['country', 'type'],
+};
+
+/** Heads and task weighting: the trained part besides the backbone. */
+class AvbMtlHead extends nn.Module {
+  readonly mlps = new Map<Task, nn.MLP>();
+  readonly weighting: TaskWeighting;
+
+  constructor(featureDim: number, config: AvbMtlModelConfig, first: readonly Task[]) {
+    super();
+    const extra = first.reduce((n, t) => n + TASK_SPECS[t].size, 0);
+    for (const task of config.tasks) {
+      const inDim = first.includes(task) ? featureDim : featureDim + extra;
+      const mlp = new nn.MLP(inDim, config.headHidden, TASK_SPECS[task].size, { activation: 'gelu', dropout: config.headDropout });
+      this.mlps.set(task, this.registerModule(task, mlp));
+    }
+    this.weighting = this.registerModule(
+      'weighting',
+      config.taskWeighting === 'uncertainty'
+        ? createTaskWeighting({ kind: 'uncertainty', tasks: config.tasks, form: config.uncertaintyForm })
+        : createTaskWeighting({ kind: 'fixed', weights: Object.fromEntries(config.tasks.map((t) => [t, 1])) }),
+    );
+  }
+}
+
+export interface AvbMtlModelOptions {
+  config: AvbMtlModelConfig;
+  /** Inverse-frequency class weights per classification task (from the training split). */
+  classWeights?: Partial<Record<Task, Float32Array>>;
+  cccVariant?: CccVariant;
+}
+
+export class AvbMtlModel implements MultitaskModel {
+  readonly tasks: readonly Task[];
+  readonly head: AvbMtlHead;
+  readonly config: AvbMtlModelConfig;
+  private readonly first: readonly Task[];
+  private readonly lossFns = new Map<Task, TaskLossFn>();
+  private readonly classWeights = new Map<Task, Tensor>();
+
+  constructor(
+    readonly backbone: Backbone,
+    options: AvbMtlModelOptions,
+  ) {
+    const config = options.config;
+    this.config = config;
+    this.tasks = [...new Set(config.tasks)];
+    this.first = INTERMEDIATE[config.intermediate];
+    for (const t of this.first) {
+      if (!this.tasks.includes(t)) {
+        throw new TorchError(`model.intermediate '${config.intermediate}' predicts ${this.first.join(' and ')} first: add ${t} to model.tasks`);
+      }
+    }
+    this.head = new AvbMtlHead(backbone.hiddenSize, { ...config, tasks: [...this.tasks] }, this.first);
+    for (const task of this.tasks) this.lossFns.set(task, this.taskLoss(task, options));
+  }
+
+  private taskLoss(task: Task, options: AvbMtlModelOptions): TaskLossFn {
+    const spec = TASK_SPECS[task];
+    if (spec.kind === 'classification') {
+      const w = options.config.classWeights ? options.classWeights?.[task] : undefined;
+      if (w) this.classWeights.set(task, tensor(w));
+      return (logits, target, inputs) =>
+        crossEntropyLoss(logits, target, {
+          classWeights: this.classWeights.get(task) ?? null,
+          labelSmoothing: options.config.labelSmoothing,
+          ...inputs,
+        });
+    }
+    const ccc = { variant: options.cccVariant ?? 'population', over: options.config.cccLoss } as const;
+    const kind = task === 'two' ? options.config.twoLoss : task === 'age' ? 'mae' : 'ccc';
+    if (kind === 'mse') return (p, t, inputs) => mseLoss(p, t, inputs);
+    if (kind === 'mae') return (p, t, inputs) => maeLoss(p, t, inputs);
+    return (p, t, inputs) => cccLoss(p, t, { ...ccc, ...inputs });
+  }
+
+  /** Move the heads (and class weights) to where the backbone is. */
+  to(device: Parameters<Backbone['to']>[0]): this {
+    this.head.to(device);
+    for (const [task, w] of this.classWeights) {
+      const moved = w.to({ device });
+      w.dispose();
+      this.classWeights.set(task, moved);
+    }
+    return this;
+  }
+
+  encode(batch: DeviceBatch): Tensor {
+    if (!batch.waveforms || !batch.lengths) throw new TorchError('AvbMtlModel.encode: the batch has no audio');
+    return this.backbone.pooled(batch.waveforms, batch.lengths);
+  }
+
+  /** Raw head outputs: logits for classification, [0, 1] values for regression. */
+  outputs(features: Tensor): Partial<Record<Task, Tensor>> {
+    const out: Partial<Record<Task, Tensor>> = {};
+    const headOf = (t: Task) => this.head.mlps.get(t)!;
+    for (const t of this.first) out[t] = headOf(t).forward(features);
+    const input = this.first.length === 0 ? features : cat([features, ...this.first.map((t) => out[t]!.softmax(1))], 1);
+    for (const t of this.tasks) {
+      if (this.first.includes(t)) continue;
+      const raw = headOf(t).forward(input);
+      out[t] = TASK_SPECS[t].kind === 'classification' ? raw : this.regressionOutput(t, raw);
+    }
+    return out;
+  }
+
+  private regressionOutput(task: Task, raw: Tensor): Tensor {
+    // "-SM" clamps High and Culture; the other regression tasks keep the sigmoid.
+    if (this.config.regressionOutput === 'clamp' && (task === 'high' || task === 'culture')) return raw.clamp(0, 1);
+    return raw.sigmoid();
+  }
+
+  private features(batch: DeviceBatch): Tensor {
+    return batch.features ?? this.encode(batch);
+  }
+
+  loss(batch: DeviceBatch): LossOutput {
+    return scope(() => {
+      const out = this.outputs(this.features(batch));
+      const losses: Partial<Record<Task, Tensor>> = {};
+      for (const task of this.tasks) {
+        const targets = batch.targets[task];
+        const prediction = out[task];
+        if (!targets || !prediction) continue;
+        losses[task] = this.lossFns.get(task)!(prediction, targets.values, {
+          mask: targets.mask,
+          sampleWeights: this.config.sampleWeights ? (batch.sampleWeights ?? null) : null,
+        });
+      }
+      const loss = this.head.weighting.combine(losses);
+      const taskLosses: Partial<Record<Task, Tensor>> = {};
+      for (const [t, l] of Object.entries(losses)) taskLosses[t as Task] = l.detach();
+      return { loss, taskLosses };
+    });
+  }
+
+  predict(batch: DeviceBatch): TaskPredictionTensors {
+    return scope(() => {
+      const out = this.outputs(this.features(batch));
+      const result: TaskPredictionTensors = {};
+      for (const t of this.tasks) result[t] = TASK_SPECS[t].kind === 'classification' ? out[t]!.softmax(1) : out[t]!;
+      return result;
+    });
+  }
+
+  taskWeights(): Partial<Record<Task, number>> {
+    return this.head.weighting.taskWeights() as Partial<Record<Task, number>>;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * What the trainer needs from a multitask model, whichever recipe it is:
+ * pooled features from the backbone, a loss for a batch, predictions, and
+ * the modules it trains. Recipes implement it (avb-mtl-model.ts, and the
+ * Burst2Vec model).
+ */
+import type { Task } from '../data/schema.js';
+import type { Tensor, nn } from '../torch/index.js';
+import type { Backbone } from './backbone.js';
+
+/** A task's labels on the device. */
+export interface DeviceTargets {
+  readonly kind: 'regression' | 'classification';
+  /** Regression: float32 [B, k] (age scaled to [0, 1] where the batch says so). Classification: int64 [B]. */
+  readonly values: Tensor;
+  /** bool [B]: true where the label exists. */
+  readonly mask: Tensor;
+}
+
+/** A batch on the device: audio (or cached pooled features) and labels. */
+export interface DeviceBatch {
+  readonly ids: readonly string[];
+  readonly size: number;
+  /** Seconds of real (unpadded) audio in the batch, for throughput. */
+  readonly audioSeconds: number;
+  /** float32 [B, T], zero-padded. Absent when features are given. */
+  readonly waveforms?: Tensor;
+  /** int64 [B] true lengths in samples. */
+  readonly lengths?: Tensor;
+  /** Cached pooled backbone features [B, H] (frozen-backbone stages). */
+  readonly features?: Tensor;
+  readonly targets: Partial<Record<Task, DeviceTargets>>;
+  /** float32 [B] per-clip loss weights. */
+  readonly sampleWeights?: Tensor;
+  /** The task of a one-task batch (recipe B). */
+  readonly task?: Task;
+}
+
+/** The loss of a batch and its parts (for logging). */
+export interface LossOutput {
+  /** The scalar to back-propagate. */
+  readonly loss: Tensor;
+  /** Unweighted loss per task present in the batch (detached scalars). */
+  readonly taskLosses: Partial<Record<Task, Tensor>>;
+  /** Further scalars worth logging (e.g. adversarial losses), detached. */
+  readonly extra?: Readonly<Record<string, Tensor>>;
+}
+
+/**
+ * Predictions in the labels' units: regression [B, k] (emotions in [0, 1],
+ * age scaled to [0, 1] as the targets are), classification probabilities
+ * [B, C].
+ */
+export type TaskPredictionTensors = Partial<Record<Task, Tensor>>;
+
+export interface MultitaskModel {
+  readonly tasks: readonly Task[];
+  readonly backbone: Backbone;
+  /** Everything trained besides the backbone (heads, extractors, task weights). */
+  readonly head: nn.Module;
+  /** Pooled backbone features [B, H] of a batch's audio. */
+  encode(batch: DeviceBatch): Tensor;
+  /** Forward and loss of a batch (uses batch.features when present). */
+  loss(batch: DeviceBatch): LossOutput;
+  /** Predictions for a batch (uses batch.features when present). */
+  predict(batch: DeviceBatch): TaskPredictionTensors;
+  /** Current effective weight of each task's loss, for logging. */
+  taskWeights(): Partial<Record<Task, number>>;
+}
