@@ -8,13 +8,10 @@ import { TASK_SPECS, type Task, unscaleAge } from '../data/schema.js';
 import { type CccVariant, MetricsAccumulator, type MetricsReport } from '../metrics/index.js';
 import type { MultitaskModel } from '../model/multitask-model.js';
 import { noGrad, scope } from '../torch/index.js';
+import type { ClipPredictions } from '../predict/raw-predictions.js';
 import type { BatchSource } from './batch-source.js';
 
-/** Every clip's predictions: regression values in label units (age in years), class probabilities. */
-export interface ClipPredictions {
-  ids: string[];
-  byTask: Partial<Record<Task, { size: number; values: number[] }>>;
-}
+export type { ClipPredictions };
 
 export interface EvaluationResult {
   report: MetricsReport;
