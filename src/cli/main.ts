@@ -1,6 +1,10 @@
 /** The `vbt` command line: one file per command under commands/. */
 import yargs from 'yargs';
 import { infoCommand } from './commands/info.js';
+import { evalCommand } from './commands/eval.js';
+import { exportCommand } from './commands/export.js';
+import { predictCommand } from './commands/predict.js';
+import { synthCommand } from './commands/synth.js';
 import { trainCommand } from './commands/train.js';
 
 /** Run the CLI with the given arguments (without `node vbt`). */
@@ -16,6 +20,10 @@ export async function main(argv: string[]): Promise<void> {
     .version(false)
     .wrap(Math.min(110, process.stdout.columns || 100));
   cli = trainCommand(cli);
+  cli = evalCommand(cli);
+  cli = predictCommand(cli);
+  cli = synthCommand(cli);
+  cli = exportCommand(cli);
   cli = infoCommand(cli);
   try {
     await cli
@@ -26,7 +34,9 @@ export async function main(argv: string[]): Promise<void> {
       })
       .parseAsync();
   } catch (err) {
+    // Expected failures (bad config, missing files, LibTorch errors) are one line; VBT_DEBUG=1 shows the stack.
     console.error(`vbt: ${err instanceof Error ? err.message : String(err)}`);
+    if (process.env.VBT_DEBUG && err instanceof Error && err.stack) console.error(err.stack);
     process.exitCode = 1;
   }
 }

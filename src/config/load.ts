@@ -19,9 +19,10 @@ export interface ResolveOptions {
 export function formatIssues(error: z.ZodError, source: string): string {
   const lines = error.issues.map((issue) => {
     const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-    return `  ${where}: ${issue.message}`;
+    return `${where}: ${issue.message}`;
   });
-  return `invalid config (${source}):\n${lines.join('\n')}`;
+  if (lines.length === 1) return `invalid config (${source}): ${lines[0]}`;
+  return `invalid config (${source}):\n${lines.map((l) => `  ${l}`).join('\n')}`;
 }
 
 /** Validate a complete config object (e.g. a run's saved config.json). */

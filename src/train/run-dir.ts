@@ -16,20 +16,22 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
 export class RunDir {
   private constructor(readonly path: string) {}
 
-  /** A new run folder. An existing non-empty one is an error unless `overwrite`. */
-  static create(parent: string, name: string, opts: { overwrite?: boolean } = {}): RunDir {
+  /** Throw (naming the fix) unless a new run folder may be created there; returns its path. */
+  static checkAvailable(parent: string, name: string, opts: { overwrite?: boolean } = {}): string {
     if (name.includes('/') || name.includes('\\') || name === '.' || name === '..' || name === '') {
       throw new ConfigError(`output.name '${name}' must be a plain folder name`);
     }
     const dir = path.resolve(parent, name);
-    if (existsSync(dir) && readdirSync(dir).length > 0) {
-      if (!opts.overwrite) {
-        throw new ConfigError(
-          `run folder ${dir} already exists: pick another --name, continue it with --resume ${dir}, or replace it with --overwrite`,
-        );
-      }
-      rmSync(dir, { recursive: true, force: true });
+    if (existsSync(dir) && readdirSync(dir).length > 0 && !opts.overwrite) {
+      throw new ConfigError(`run folder ${dir} already exists: pick another --name, continue it with --resume ${dir}, or replace it with --overwrite`);
     }
+    return dir;
+  }
+
+  /** A new run folder. An existing non-empty one is an error unless `overwrite`. */
+  static create(parent: string, name: string, opts: { overwrite?: boolean } = {}): RunDir {
+    const dir = RunDir.checkAvailable(parent, name, opts);
+    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     return new RunDir(dir);
   }

@@ -148,7 +148,8 @@ export class Trainer {
   /** Prepare a run: corpus, backbone, model, loader and run folder. */
   static async create(options: TrainerCreateOptions): Promise<Trainer> {
     let config: RunConfig;
-    let runDir: RunDir;
+    // A new run's folder is created only once everything below is validated, so a failed start leaves nothing behind.
+    let runDir: RunDir | undefined;
     let state = structuredClone(INITIAL_STATE);
     let resumeBackbone: string | null = null;
     const progress = options.progress;
@@ -169,8 +170,8 @@ export class Trainer {
       config = parsed.success ? parsed.data : validateConfig(options.config, 'Trainer.create');
       const monitorProblem = checkMonitorName(config.train.monitor.name);
       if (monitorProblem) throw new ConfigError(monitorProblem);
-      runDir = RunDir.create(config.output.dir, config.output.name ?? defaultRunName(config.recipe), { overwrite: config.output.overwrite });
-      runDir.writeJson('config.json', config);
+      runDir = undefined;
+      RunDir.checkAvailable(config.output.dir, (config.output.name ??= defaultRunName(config.recipe)), { overwrite: config.output.overwrite });
     }
 
     if (config.train.threads !== 'auto') setNumThreads(config.train.threads);
@@ -204,6 +205,10 @@ export class Trainer {
       sampleRate: backbone.sampleRate,
     };
     const lengths = preprocessedLengths(corpus.clips, preprocess);
+    if (!runDir) {
+      runDir = RunDir.create(config.output.dir, config.output.name!, { overwrite: config.output.overwrite });
+      runDir.writeJson('config.json', config);
+    }
     const loader = new BatchLoader({
       clips: corpus.clips,
       tasks,
