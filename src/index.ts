@@ -1,0 +1,31 @@
+/**
+ * vbt's public API. The CLI (`vbt`) is built on exactly these pieces.
+ */
+export { Trainer, type FitResult, type FitStatus, type TrainerCreateOptions } from './train/trainer.js';
+export type { TrainerCallbacks, TrainerContext, StepInfo, ValidationInfo } from './train/callbacks.js';
+export { resolveConfig, validateConfig, readConfigFile, type ResolveOptions } from './config/load.js';
+export { ConfigError } from './config/errors.js';
+export { RECIPES, recipeNames } from './config/recipes/index.js';
+export {
+  RunConfigSchema,
+  type RunConfig,
+  type RunConfigInput,
+  type StageConfig,
+  type ModelConfig,
+  type DataConfig,
+  type CorpusConfig,
+} from './config/schema.js';
+export { InferenceSession, type OpenOptions } from './predict/inference-session.js';
+export { readRawPredictions, writeRawPredictions, type ClipPredictions } from './predict/raw-predictions.js';
+export { writeAvbSubmissions } from './predict/avb-submission.js';
+export { Backbone, type FreezeMode } from './model/backbone.js';
+export { exportBackbone, type ExportOptions, type BackboneMetadata } from './model/exporter.js';
+export { buildModel } from './model/build-model.js';
+export type { MultitaskModel, DeviceBatch, LossOutput } from './model/multitask-model.js';
+export { maskedMeanPool } from './model/pooling.js';
+export * as torch from './torch/index.js';
+export * as data from './data/index.js';
+export * as audio from './audio/index.js';
+export * as losses from './losses/index.js';
+export * as metrics from './metrics/index.js';
+export { writeSyntheticCorpus } from './data/synth/index.js';
