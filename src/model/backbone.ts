@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { type Device, ScriptModule, type Tensor, TorchError, noGrad, scope } from '../torch/index.js';
 import type { BackboneMetadata } from './exporter.js';
+import { normalizeWaveforms } from './input-normalization.js';
 import { maskedMeanPool } from './pooling.js';
 
 /** The metadata file every export carries. */
@@ -72,10 +73,20 @@ export class Backbone implements Disposable {
     return this.metadata.sample_rate;
   }
 
+  /** Whether each clip is normalised to zero mean and unit variance first (as the checkpoint was trained). */
+  get normalizesInput(): boolean {
+    return this.metadata.input_normalization === true;
+  }
+
   /** waveforms [B, T] float32 and lengths [B] int64 → frames and frame lengths. */
   forward(waveforms: Tensor, lengths: Tensor): BackboneOutput {
-    const [frames, frameLengths] = this.module.forward(waveforms, lengths) as [Tensor, Tensor];
-    return { frames, frameLengths };
+    const input = this.normalizesInput ? normalizeWaveforms(waveforms, lengths) : waveforms;
+    try {
+      const [frames, frameLengths] = this.module.forward(input, lengths) as [Tensor, Tensor];
+      return { frames, frameLengths };
+    } finally {
+      if (input !== waveforms) input.dispose();
+    }
   }
 
   /** Masked mean of the frames of each clip: [B, H]. */

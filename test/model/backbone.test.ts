@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Backbone } from '../../src/model/backbone.js';
+import { normalizeWaveforms } from '../../src/model/input-normalization.js';
 import { maskedMeanPool } from '../../src/model/pooling.js';
 import * as T from '../../src/torch/index.js';
 import { tinyBackbone } from '../fixtures/backbones.js';
@@ -25,6 +26,15 @@ describe('masked mean pooling', () => {
     expect(maskedMeanPool(frames, lengths(2, 1)).toNumbers()).toEqual([2, 3, 5, 6]);
     const all = maskedMeanPool(frames, lengths(0, 3)).toNumbers();
     [0, 0, 7 / 3, 22 / 3].forEach((v, i) => expect(all[i]).toBeCloseTo(v, 6));
+  });
+});
+
+describe('input normalisation (do_normalize checkpoints)', () => {
+  it('gives zero mean and unit population variance over valid samples and keeps padding at zero', () => {
+    // clip 0: [1, 2, 3, pad]: mean 2, var 2/3; clip 1: [4, 4, 4, 4]: var 0 → zeros
+    const out = normalizeWaveforms(T.tensor([[1, 2, 3, 99], [4, 4, 4, 4]]), lengths(3, 4)).toNumbers();
+    const s = Math.sqrt(2 / 3 + 1e-7);
+    [-1 / s, 0, 1 / s, 0, 0, 0, 0, 0].forEach((v, i) => expect(out[i]).toBeCloseTo(v, 5));
   });
 });
 
