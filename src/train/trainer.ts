@@ -54,6 +54,7 @@ import { AudioBatchSource, type BatchSource, FeatureBatchSource } from './batch-
 import type { HookResult, TrainerCallbacks, TrainerContext } from './callbacks.js';
 import { type CheckpointKind, type TrainerState, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { EarlyStopping } from './early-stopping.js';
+import { LossWindow } from './loss-window.js';
 import { type EvaluationResult, evaluateModel } from './evaluation.js';
 import { MetricsLogWriter, type MetricsRecord, readMetricsLog } from './metrics-log.js';
 import { checkMonitorName, monitorValue } from './monitor.js';
@@ -497,7 +498,8 @@ export class Trainer {
     const skip = this.state.batchInEpoch;
     let consumed = skip;
     let pending = 0;
-    const window = { loss: 0, batches: 0, samples: 0, audio: 0, started: performance.now(), taskLosses: {} as Partial<Record<Task, number>> };
+    // Losses stay on the device until a log line needs them (no host sync per step).
+    using window = new LossWindow();
     let validatedAtEnd = false;
 
     optimizer.zeroGrad();
@@ -512,20 +514,9 @@ export class Trainer {
           const out = this.autocast(() => this.model.loss(b.device));
           const scaled = stage.accumulate > 1 ? out.loss.div(stage.accumulate) : out.loss;
           scaled.backward();
-          const taskLosses: Partial<Record<Task, number>> = {};
-          for (const [t, l] of Object.entries(out.taskLosses)) taskLosses[t as Task] = l!.item();
-          return { loss: out.loss.item(), taskLosses };
+          return { loss: out.loss.detach(), taskLosses: out.taskLosses };
         });
-        if (!Number.isFinite(logs.loss)) {
-          throw new Error(
-            `the training loss became ${logs.loss} at step ${this.state.globalStep} (stage ${stage.name}); lower the learning rate or enable train.stages.${stageIndex}.gradClip`,
-          );
-        }
-        window.loss += logs.loss;
-        window.batches++;
-        window.samples += b.device.size;
-        window.audio += b.device.audioSeconds;
-        for (const [t, l] of Object.entries(logs.taskLosses) as [Task, number][]) window.taskLosses[t] = (window.taskLosses[t] ?? 0) + l;
+        window.add(logs.loss, logs.taskLosses, b.device.size, b.device.audioSeconds);
       } finally {
         b.dispose();
       }
@@ -545,12 +536,8 @@ export class Trainer {
       const lr: Record<string, number> = {};
       optimizer.groupNames.forEach((name, g) => (lr[name] = optimizer.getLr(g)));
       const logging = this.state.stepInStage % cfg.train.logEvery === 0 || consumed === plans.length;
-      if (logging && window.batches > 0) this.logTrain(stage, window, lr, plans.length);
-      this.progress.update(this.state.stepInStage, {
-        ...(window.batches > 0 ? { loss: window.loss / window.batches } : {}),
-        stage: stage.name,
-        epoch: this.state.epoch,
-      });
+      if (logging && !window.empty) this.logTrain(stageIndex, stage, window, lr, plans.length);
+      else this.progress.update(this.state.stepInStage, { stage: stage.name, epoch: this.state.epoch });
       await this.emit('onStepEnd', this.context(stageIndex), { loss: null, lr, samples: b.device.size });
 
       const atStepLimit = this.state.stepInStage >= totalSteps;
@@ -568,26 +555,24 @@ export class Trainer {
     return { stop: false, validatedAtEnd };
   }
 
-  private logTrain(
-    stage: StageConfig,
-    window: { loss: number; batches: number; samples: number; audio: number; started: number; taskLosses: Partial<Record<Task, number>> },
-    lr: Record<string, number>,
-    batchesPerEpoch: number,
-  ): void {
-    const seconds = Math.max(1e-9, (performance.now() - window.started) / 1000);
-    const taskLosses: Partial<Record<Task, number>> = {};
-    for (const [t, l] of Object.entries(window.taskLosses) as [Task, number][]) taskLosses[t] = l / window.batches;
+  private logTrain(stageIndex: number, stage: StageConfig, window: LossWindow, lr: Record<string, number>, batchesPerEpoch: number): void {
+    const summary = window.read();
+    if (!Number.isFinite(summary.loss)) {
+      throw new Error(
+        `the training loss became ${summary.loss} before step ${this.state.globalStep} (stage ${stage.name}); lower the learning rate or enable train.stages.${stageIndex}.gradClip`,
+      );
+    }
     const record: MetricsRecord = {
       kind: 'train',
       step: this.state.globalStep,
       epoch: this.state.epoch + this.state.batchInEpoch / Math.max(1, batchesPerEpoch),
       stage: stage.name,
       time: new Date().toISOString(),
-      loss: window.loss / window.batches,
-      taskLosses,
+      loss: summary.loss,
+      taskLosses: summary.taskLosses,
       taskWeights: this.model.taskWeights(),
       lr,
-      throughput: { samplesPerSec: window.samples / seconds, audioSecondsPerSec: window.audio / seconds },
+      throughput: { samplesPerSec: summary.samplesPerSec, audioSecondsPerSec: summary.audioSecondsPerSec },
     };
     this.metricsLog.write(record);
     this.progress.update(this.state.stepInStage, {
@@ -597,7 +582,6 @@ export class Trainer {
       epoch: this.state.epoch,
       stage: stage.name,
     });
-    Object.assign(window, { loss: 0, batches: 0, samples: 0, audio: 0, started: performance.now(), taskLosses: {} });
   }
 
   private valSource(): BatchSource {

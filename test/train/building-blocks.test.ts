@@ -130,3 +130,22 @@ describe('config resolution', () => {
     expect(() => resolveConfig({ recipe: 'nope' })).toThrow(/unknown recipe 'nope' \(known: /);
   });
 });
+
+describe('loss window', () => {
+  it('averages device-side sums only when read, and reuses its tensors', async () => {
+    const { LossWindow } = await import('../../src/train/loss-window.js');
+    const w = new LossWindow();
+    w.add(T.scalar(2), { high: T.scalar(1), type: T.scalar(4) }, 8, 10);
+    w.add(T.scalar(4), { high: T.scalar(3) }, 8, 10);
+    const live = T.liveTensors();
+    const s = w.read();
+    expect(s.loss).toBe(3);
+    expect(s.taskLosses).toEqual({ high: 2, type: 4 });
+    expect(s.batches).toBe(2);
+    expect(w.empty).toBe(true);
+    w.add(T.scalar(1), { high: T.scalar(1) }, 8, 10);
+    expect(T.liveTensors()).toBe(live);
+    expect(w.read()).toMatchObject({ loss: 1, taskLosses: { high: 1 } });
+    w.dispose();
+  });
+});

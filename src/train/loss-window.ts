@@ -1,0 +1,93 @@
+/**
+ * Training losses summed on the device between two log lines. Reading a loss
+ * back to the host waits for the GPU, so the training loop adds detached loss
+ * tensors here and reads them only when it logs (every `logEvery` steps).
+ */
+import type { Task } from '../data/schema.js';
+import { type Tensor, keep, noGrad } from '../torch/index.js';
+
+export interface WindowSummary {
+  loss: number;
+  taskLosses: Partial<Record<Task, number>>;
+  batches: number;
+  samplesPerSec: number;
+  audioSecondsPerSec: number;
+}
+
+export class LossWindow implements Disposable {
+  private loss: Tensor | null = null;
+  private readonly tasks = new Map<Task, { sum: Tensor; batches: number }>();
+  private batches = 0;
+  private samples = 0;
+  private audio = 0;
+  private started = performance.now();
+
+  /** Add one batch; takes ownership of the (detached, scalar) loss tensors. */
+  add(loss: Tensor, taskLosses: Partial<Record<Task, Tensor>>, samples: number, audioSeconds: number): void {
+    noGrad(() => {
+      this.loss = this.accumulate(this.loss, loss);
+      for (const [task, l] of Object.entries(taskLosses) as [Task, Tensor][]) {
+        const entry = this.tasks.get(task);
+        if (entry) {
+          entry.sum = this.accumulate(entry.sum, l);
+          entry.batches++;
+        } else {
+          this.tasks.set(task, { sum: this.accumulate(null, l), batches: 1 });
+        }
+      }
+    });
+    this.batches++;
+    this.samples += samples;
+    this.audio += audioSeconds;
+  }
+
+  private accumulate(sum: Tensor | null, value: Tensor): Tensor {
+    if (sum === null) {
+      const own = keep(value.float().clone());
+      value.dispose();
+      return own;
+    }
+    sum.add_(value);
+    value.dispose();
+    return sum;
+  }
+
+  get empty(): boolean {
+    return this.batches === 0;
+  }
+
+  /** Read the means (waits for the device), then start a new window. The sums are reused, not freed. */
+  read(): WindowSummary {
+    const seconds = Math.max(1e-9, (performance.now() - this.started) / 1000);
+    const n = Math.max(1, this.batches);
+    const taskLosses: Partial<Record<Task, number>> = {};
+    for (const [task, entry] of this.tasks) {
+      if (entry.batches > 0) taskLosses[task] = entry.sum.item() / entry.batches;
+      entry.sum.zero_();
+      entry.batches = 0;
+    }
+    const summary: WindowSummary = {
+      loss: this.loss ? this.loss.item() / n : Number.NaN,
+      taskLosses,
+      batches: this.batches,
+      samplesPerSec: this.samples / seconds,
+      audioSecondsPerSec: this.audio / seconds,
+    };
+    this.loss?.zero_();
+    this.batches = 0;
+    this.samples = 0;
+    this.audio = 0;
+    this.started = performance.now();
+    return summary;
+  }
+
+  dispose(): void {
+    this.loss?.dispose();
+    this.loss = null;
+    for (const e of this.tasks.values()) e.sum.dispose();
+    this.tasks.clear();
+  }
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
