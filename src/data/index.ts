@@ -28,6 +28,7 @@ export { BatchLoader, LoaderClosedError, type BatchLoaderOptions } from './loade
 export { BatchProducer, type BatchProducerOptions } from './loader/batch-producer.js';
 export { preprocessedLengths } from './sampling/clip-lengths.js';
 export { planEpoch, type EpochPlanOptions } from './sampling/epoch-plan.js';
+export { lengthSortedBatches } from './sampling/eval-batches.js';
 export {
   classCounts,
   inverseCountrySampleWeights,

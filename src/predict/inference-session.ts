@@ -8,7 +8,7 @@ import { validateConfig } from '../config/load.js';
 import type { CorpusConfig, RunConfig } from '../config/schema.js';
 import type { BatchPlan } from '../data/batch.js';
 import type { Corpus } from '../data/corpus/corpus.js';
-import { BatchLoader, inverseFrequencyClassWeights, preprocessedLengths, splitIndices } from '../data/index.js';
+import { BatchLoader, inverseFrequencyClassWeights, lengthSortedBatches, preprocessedLengths, splitIndices } from '../data/index.js';
 import { type Split, TASK_SPECS, type Task } from '../data/schema.js';
 import { Backbone } from '../model/backbone.js';
 import { buildModel } from '../model/build-model.js';
@@ -101,12 +101,9 @@ export class InferenceSession {
 
   /** Clips of a split, in a fixed order grouped by length. */
   plans(split: Split): BatchPlan[] {
-    const size = this.config.data.evalBatchSize ?? this.config.data.batchSize;
-    const order = splitIndices(this.corpus.clips, split).sort((a, b) => (this.lengths[a] ?? 0) - (this.lengths[b] ?? 0));
-    if (order.length === 0) throw new ConfigError(`the corpus at ${this.corpus.root} has no ${split} clips`);
-    const plans: BatchPlan[] = [];
-    for (let i = 0; i < order.length; i += size) plans.push({ clipIndices: order.slice(i, i + size) });
-    return plans;
+    const indices = splitIndices(this.corpus.clips, split);
+    if (indices.length === 0) throw new ConfigError(`the corpus at ${this.corpus.root} has no ${split} clips`);
+    return lengthSortedBatches(indices, this.lengths, this.config.data.evalBatchSize ?? this.config.data.batchSize);
   }
 
   /** Predictions (and metrics where labels exist) of a split. */
