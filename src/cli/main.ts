@@ -1,5 +1,6 @@
 /** The `vbt` command line: one file per command under commands/. */
 import yargs from 'yargs';
+import { ensembleCommand } from './commands/ensemble.js';
 import { infoCommand } from './commands/info.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
@@ -25,6 +26,7 @@ export async function main(argv: string[]): Promise<void> {
   cli = synthCommand(cli);
   cli = exportCommand(cli);
   cli = infoCommand(cli);
+  cli = ensembleCommand(cli);
   try {
     await cli
       .fail((msg, err) => {

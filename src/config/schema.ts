@@ -112,7 +112,13 @@ export const AvbMtlModelSchema = z.strictObject({
   uncertaintyForm: UncertaintyFormSchema.default('log-sigma'),
 });
 
-/** Recipe B (seed 001): shared and task-specific extractors, discriminator, gradient reversal. */
+/**
+ * Recipe B (seed 001, Burst2Vec): pooled backbone features → projection →
+ * a shared and one task-specific extractor per task → per task one output
+ * head run on the shared, the specific and a projected concatenation of
+ * both; a task discriminator on the shared features and task-specific
+ * adversarial losses, both behind gradient reversal (src/model/burst2vec/).
+ */
 export const Burst2VecModelSchema = z.strictObject({
   kind: z.literal('burst2vec'),
   /** ExVo tasks: 'high' is the emotion task (10 intensities), 'age', 'country'. */
@@ -121,8 +127,10 @@ export const Burst2VecModelSchema = z.strictObject({
   projectionDim: positiveInt.default(256),
   /** Width of the shared and task-specific extractor outputs. */
   extractorDim: positiveInt.default(256),
-  /** Hidden width of the output heads. */
+  /** Hidden width of the output heads and of the task discriminator. */
   headHidden: positiveInt.default(256),
+  /** Activation of the projection, extractors, concatenation projections and heads. */
+  activation: z.enum(['gelu', 'relu', 'tanh']).default('gelu'),
   dropout: probability.default(0.1),
   /** Weight of the task-discriminator loss L_D. */
   alpha1: nonNegative.default(0.5),
@@ -130,11 +138,33 @@ export const Burst2VecModelSchema = z.strictObject({
   alpha2: nonNegative.default(0.25),
   /** "-Adv": no discriminator and no adversarial losses. */
   adversarial: z.boolean().default(true),
-  /** Scale of the gradient reversal layers. */
+  /** Scale of the gradient reversal layers (the extractors receive −factor·α·∂L). */
   reversalFactor: z.number().positive().default(1),
+  /**
+   * How far the reversed gradients of L_D and L_Adv reach: 'extractors'
+   * (default) trains the shared and specific extractors adversarially and
+   * leaves the projection and backbone to L_O; 'backbone' lets them flow on
+   * through the projection into the backbone, as one reversal layer in a
+   * single graph does (DANN).
+   */
+  reverseInto: z.enum(['extractors', 'backbone']).default('extractors'),
   /** Age target: MAE on age scaled to [0, 1]. */
   ageLoss: z.enum(['mae', 'mse']).default('mae'),
+  /** Loss of the emotion task (and of any other regression task but age). */
   emotionLoss: z.enum(['ccc', 'mse', 'mae']).default('ccc'),
+  /** CCC loss over the batch per output (the challenge metric on a batch) or per sample across outputs. */
+  cccLoss: z.enum(['batch', 'sample']).default('batch'),
+  /** Output of the regression heads: a sigmoid into [0, 1] (emotions and scaled age live there), or linear. */
+  regressionOutput: z.enum(['sigmoid', 'linear']).default('sigmoid'),
+  /** Inverse-frequency class weights in the cross-entropy (the paper's Eq. 4 has none). */
+  classWeights: z.boolean().default(false),
+  /**
+   * Which head pass gives predictions: 'concat' (the projected
+   * concatenation of shared and specific features, the default),
+   * 'shared', 'specific', or 'mean' of the three (probabilities for
+   * classification).
+   */
+  predictFrom: z.enum(['concat', 'shared', 'specific', 'mean']).default('concat'),
 });
 
 export const ModelSchema = z.discriminatedUnion('kind', [AvbMtlModelSchema, Burst2VecModelSchema]);

@@ -2,9 +2,10 @@
 import type { ModelConfig } from '../config/schema.js';
 import type { Task } from '../data/schema.js';
 import type { CccVariant } from '../metrics/index.js';
-import { type Device, TorchError } from '../torch/index.js';
+import type { Device } from '../torch/index.js';
 import { AvbMtlModel } from './avb-mtl-model.js';
 import type { Backbone } from './backbone.js';
+import { Burst2VecModel } from './burst2vec/burst2vec-model.js';
 import type { MultitaskModel } from './multitask-model.js';
 
 export interface BuildModelOptions {
@@ -24,7 +25,13 @@ export function buildModel(config: ModelConfig, backbone: Backbone, options: Bui
       });
       return options.device ? model.to(options.device) : model;
     }
-    case 'burst2vec':
-      throw new TorchError('model.kind burst2vec is not available in this build');
+    case 'burst2vec': {
+      const model = new Burst2VecModel(backbone, {
+        config,
+        ...(options.classWeights ? { classWeights: options.classWeights } : {}),
+        ...(options.cccVariant ? { cccVariant: options.cccVariant } : {}),
+      });
+      return options.device ? model.to(options.device) : model;
+    }
   }
 }

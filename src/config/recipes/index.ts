@@ -2,10 +2,14 @@
 import type { RunConfigInput } from '../schema.js';
 import { avbMtl } from './avb-mtl.js';
 import { demo } from './demo.js';
+import { demoExvo } from './demo-exvo.js';
+import { exvoBurst2vec } from './exvo-burst2vec.js';
 
 export const RECIPES: Readonly<Record<string, RunConfigInput>> = {
   'avb-mtl': avbMtl,
   demo,
+  'exvo-burst2vec': exvoBurst2vec,
+  'demo-exvo': demoExvo,
 };
 
 /** Recipe names, for help texts and errors. */

@@ -1,0 +1,29 @@
+/**
+ * The task losses of Burst2Vec (Sec. 3.3): 1 − CCC for the emotion
+ * intensities, MAE on age scaled to [0, 1], cross-entropy for the country.
+ * Other tasks follow their kind (regression: the emotion loss;
+ * classification: cross-entropy), so the model also runs on A-VB tasks.
+ */
+import type { Burst2VecModelConfig } from '../../config/schema.js';
+import { TASK_SPECS, type Task } from '../../data/schema.js';
+import { type TaskLossFn, classificationLoss, regressionLoss } from '../../losses/index.js';
+import type { CccVariant } from '../../metrics/index.js';
+
+export interface Burst2VecLossOptions {
+  config: Burst2VecModelConfig;
+  /** Inverse-frequency class weights of the classification tasks (used when config.classWeights). */
+  classWeights?: Partial<Record<Task, Float32Array>>;
+  cccVariant?: CccVariant;
+}
+
+/** The loss of one task with the run's settings bound. */
+export function burst2vecTaskLoss(task: Task, options: Burst2VecLossOptions): TaskLossFn {
+  const { config } = options;
+  if (TASK_SPECS[task].kind === 'classification') {
+    const weights = config.classWeights ? options.classWeights?.[task] : undefined;
+    // Weights as plain numbers: the loss uploads them per call, so the model owns no tensor outside its head.
+    return classificationLoss('cross-entropy', weights ? { classWeights: weights } : {});
+  }
+  const name = task === 'age' ? config.ageLoss : config.emotionLoss;
+  return regressionLoss(name, { ccc: { variant: options.cccVariant ?? 'population', over: config.cccLoss } });
+}
