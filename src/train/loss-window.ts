@@ -9,6 +9,8 @@ import { type Tensor, keep, noGrad } from '../torch/index.js';
 export interface WindowSummary {
   loss: number;
   taskLosses: Partial<Record<Task, number>>;
+  /** Means of further scalars the model logs (e.g. adversarial losses). */
+  extra: Record<string, number>;
   batches: number;
   samplesPerSec: number;
   audioSecondsPerSec: number;
@@ -16,29 +18,51 @@ export interface WindowSummary {
 
 export class LossWindow implements Disposable {
   private loss: Tensor | null = null;
-  private readonly tasks = new Map<Task, { sum: Tensor; batches: number }>();
+  private readonly tasks = new Map<string, { sum: Tensor; batches: number }>();
+  private readonly extras = new Map<string, { sum: Tensor; batches: number }>();
   private batches = 0;
   private samples = 0;
   private audio = 0;
   private started = performance.now();
 
   /** Add one batch; takes ownership of the (detached, scalar) loss tensors. */
-  add(loss: Tensor, taskLosses: Partial<Record<Task, Tensor>>, samples: number, audioSeconds: number): void {
+  add(
+    loss: Tensor,
+    taskLosses: Partial<Record<Task, Tensor>>,
+    samples: number,
+    audioSeconds: number,
+    extra: Readonly<Record<string, Tensor>> = {},
+  ): void {
     noGrad(() => {
       this.loss = this.accumulate(this.loss, loss);
-      for (const [task, l] of Object.entries(taskLosses) as [Task, Tensor][]) {
-        const entry = this.tasks.get(task);
-        if (entry) {
-          entry.sum = this.accumulate(entry.sum, l);
-          entry.batches++;
-        } else {
-          this.tasks.set(task, { sum: this.accumulate(null, l), batches: 1 });
-        }
-      }
+      this.addAll(this.tasks, taskLosses as Record<string, Tensor>);
+      this.addAll(this.extras, extra);
     });
     this.batches++;
     this.samples += samples;
     this.audio += audioSeconds;
+  }
+
+  private addAll(into: Map<string, { sum: Tensor; batches: number }>, values: Readonly<Record<string, Tensor>>): void {
+    for (const [name, l] of Object.entries(values)) {
+      const entry = into.get(name);
+      if (entry) {
+        entry.sum = this.accumulate(entry.sum, l);
+        entry.batches++;
+      } else {
+        into.set(name, { sum: this.accumulate(null, l), batches: 1 });
+      }
+    }
+  }
+
+  private static readMeans(from: Map<string, { sum: Tensor; batches: number }>): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, entry] of from) {
+      if (entry.batches > 0) out[name] = entry.sum.item() / entry.batches;
+      entry.sum.zero_();
+      entry.batches = 0;
+    }
+    return out;
   }
 
   private accumulate(sum: Tensor | null, value: Tensor): Tensor {
@@ -60,15 +84,10 @@ export class LossWindow implements Disposable {
   read(): WindowSummary {
     const seconds = Math.max(1e-9, (performance.now() - this.started) / 1000);
     const n = Math.max(1, this.batches);
-    const taskLosses: Partial<Record<Task, number>> = {};
-    for (const [task, entry] of this.tasks) {
-      if (entry.batches > 0) taskLosses[task] = entry.sum.item() / entry.batches;
-      entry.sum.zero_();
-      entry.batches = 0;
-    }
     const summary: WindowSummary = {
       loss: this.loss ? this.loss.item() / n : Number.NaN,
-      taskLosses,
+      taskLosses: LossWindow.readMeans(this.tasks) as Partial<Record<Task, number>>,
+      extra: LossWindow.readMeans(this.extras),
       batches: this.batches,
       samplesPerSec: this.samples / seconds,
       audioSecondsPerSec: this.audio / seconds,
@@ -84,8 +103,9 @@ export class LossWindow implements Disposable {
   dispose(): void {
     this.loss?.dispose();
     this.loss = null;
-    for (const e of this.tasks.values()) e.sum.dispose();
+    for (const e of [...this.tasks.values(), ...this.extras.values()]) e.sum.dispose();
     this.tasks.clear();
+    this.extras.clear();
   }
   [Symbol.dispose](): void {
     this.dispose();

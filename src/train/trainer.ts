@@ -23,6 +23,7 @@ import {
   BatchLoader,
   inverseCountrySampleWeights,
   inverseFrequencyClassWeights,
+  lengthSortedBatches,
   planEpoch,
   preprocessedLengths,
   splitIndices,
@@ -122,6 +123,8 @@ export class Trainer {
   private features: FeatureBatchSource | undefined;
   private readonly precision: 'bf16' | 'fp32';
   private sigintHandler: (() => void) | undefined;
+  /** The file whose weights the backbone in memory holds; undefined once trained since. */
+  private backboneWeightsFrom: string | undefined;
 
   private constructor(
     readonly config: RunConfig,
@@ -138,6 +141,7 @@ export class Trainer {
     options: TrainerCreateOptions,
   ) {
     this.state = state;
+    this.backboneWeightsFrom = path.resolve(model.backbone.path);
     this.callbacks = options.callbacks ?? [];
     this.metricsLog = new MetricsLogWriter(runDir.file('metrics.jsonl'));
     this.audio = new AudioBatchSource(loader, device, this.sampleRate);
@@ -289,11 +293,7 @@ export class Trainer {
 
   /** Batches of a split for evaluation: fixed order, grouped by length to cut padding. */
   private evalPlans(split: Split): BatchPlan[] {
-    const size = this.config.data.evalBatchSize ?? this.config.data.batchSize;
-    const order = this.indices(split).sort((a, b) => (this.lengths[a] ?? 0) - (this.lengths[b] ?? 0));
-    const plans: BatchPlan[] = [];
-    for (let i = 0; i < order.length; i += size) plans.push({ clipIndices: order.slice(i, i + size) });
-    return plans;
+    return lengthSortedBatches(this.indices(split), this.lengths, this.config.data.evalBatchSize ?? this.config.data.batchSize);
   }
 
   private trainPlans(stageIndex: number, epoch: number): BatchPlan[] {
@@ -323,15 +323,17 @@ export class Trainer {
       for (const t of tensors.values()) t.dispose();
     }
     // The backbone of the checkpoint: its own file once trained, else the initial export.
-    const source = ckpt.backbone ?? (this.state.backboneTrained ? this.initialBackbonePath : null);
-    if (source && path.resolve(source) !== path.resolve(this.model.backbone.path)) {
+    // Copy it in unless the weights in memory are exactly that file's.
+    const source = path.resolve(ckpt.backbone ?? this.initialBackbonePath);
+    if (source !== this.backboneWeightsFrom) {
       using donor = Backbone.load(source, { device: this.device });
       const target = this.model.backbone.namedParameters();
       noGrad(() => {
         for (const [name, p] of donor.namedParameters()) target.get(name)?.copy_(p);
       });
-      this.state.backboneTrained = ckpt.backbone !== null;
+      this.backboneWeightsFrom = source;
     }
+    this.state.backboneTrained = ckpt.backbone !== null;
     return true;
   }
 
@@ -514,9 +516,9 @@ export class Trainer {
           const out = this.autocast(() => this.model.loss(b.device));
           const scaled = stage.accumulate > 1 ? out.loss.div(stage.accumulate) : out.loss;
           scaled.backward();
-          return { loss: out.loss.detach(), taskLosses: out.taskLosses };
+          return { loss: out.loss.detach(), taskLosses: out.taskLosses, extra: out.extra ?? {} };
         });
-        window.add(logs.loss, logs.taskLosses, b.device.size, b.device.audioSeconds);
+        window.add(logs.loss, logs.taskLosses, b.device.size, b.device.audioSeconds, logs.extra);
       } finally {
         b.dispose();
       }
@@ -529,7 +531,10 @@ export class Trainer {
       optimizer.step();
       optimizer.zeroGrad();
       pending = 0;
-      if (stage.freeze !== 'all') this.state.backboneTrained = true;
+      if (stage.freeze !== 'all') {
+        this.state.backboneTrained = true;
+        this.backboneWeightsFrom = undefined; // the weights in memory match no file now
+      }
       this.state.stepInStage++;
       this.state.globalStep++;
       this.state.batchInEpoch = consumed;
@@ -573,6 +578,7 @@ export class Trainer {
       taskWeights: this.model.taskWeights(),
       lr,
       throughput: { samplesPerSec: summary.samplesPerSec, audioSecondsPerSec: summary.audioSecondsPerSec },
+      ...(Object.keys(summary.extra).length > 0 ? { extra: summary.extra } : {}),
     };
     this.metricsLog.write(record);
     this.progress.update(this.state.stepInStage, {

@@ -137,6 +137,29 @@ describe('Trainer on the synthetic corpus', () => {
     expect(maxDiff).toBeLessThan(1e-5);
   }, 240_000);
 
+  it('evaluates the best checkpoint with its own backbone when a later fine-tuning stage only made things worse', async () => {
+    // Stage 2 fine-tunes the backbone at an absurd rate: it cannot beat stage 1, whose
+    // checkpoint has no backbone file (the backbone was frozen) and so means the initial export.
+    const trainer = await Trainer.create({
+      config: config('worse-later', {
+        stages: [
+          { name: 'heads', freeze: 'all', lr: 3e-3, epochs: 6, patience: 6, cacheFeatures: true },
+          { name: 'finetune', freeze: 'none', lr: 0.3, epochs: 2, patience: 2, gradClip: 1 },
+        ],
+      }),
+    });
+    const result = await trainer.fit();
+    await trainer.close();
+    expect(result.best!.stage).toBe(0);
+    const records = readMetricsLog(path.join(result.runDir, 'metrics.jsonl'));
+    const bestVal = records.filter((r) => r.kind === 'val' && r.monitor.best).at(-1)!;
+    expect(bestVal.kind).toBe('val');
+    if (bestVal.kind !== 'val') return;
+    for (const [task, r] of Object.entries(bestVal.metrics.tasks)) {
+      expect(result.final!.tasks[task as 'high']!.value, task).toBeCloseTo(r!.value, 5);
+    }
+  }, 180_000);
+
   it('a training step leaves the live-tensor count unchanged', async () => {
     const counts: number[] = [];
     const trainer = await Trainer.create({

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { Split } from '../../data/schema.js';
 import { writeAvbSubmissions } from '../../predict/avb-submission.js';
+import { EXVO_SUBMISSION_FILE, hasExvoTasks, writeExvoSubmission } from '../../predict/exvo-submission.js';
 import { InferenceSession } from '../../predict/inference-session.js';
 import { writeRawPredictions } from '../../predict/raw-predictions.js';
 import { formatMetrics } from '../format-metrics.js';
@@ -28,6 +29,11 @@ export function predictCommand(yargs: Argv): Argv {
         const raw = path.join(dir, 'predictions.csv');
         writeRawPredictions(raw, result.predictions!);
         const files = [raw, ...writeAvbSubmissions(dir, result.predictions!)];
+        if (hasExvoTasks(result.predictions!)) {
+          const exvo = path.join(dir, EXVO_SUBMISSION_FILE);
+          writeExvoSubmission(exvo, result.predictions!);
+          files.push(exvo);
+        }
         console.log(`${result.predictions!.ids.length} clips of ${flags.split}, checkpoint ${session.checkpoint}:`);
         for (const f of files) console.log(`  ${f}`);
         if (Object.keys(result.report.tasks).length > 0) console.log(`metrics where labels exist:\n${formatMetrics(result.report)}`);
