@@ -1,5 +1,7 @@
 // Autograd from JS: backward, gradients, grad mode, gradient clipping, and
 // the gradient reversal layer used by adversarial training.
+#include <cmath>
+
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/custom_function.h>
 #include <torch/csrc/autograd/grad_mode.h>
@@ -122,6 +124,31 @@ Napi::Value ClipGradNorm(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), torch::nn::utils::clip_grad_norm_(params, max_norm, norm_type));
 }
 
+// clipGradNormTensor(params: Tensor[], maxNorm, normType = 2): Tensor. As
+// clipGradNorm, but the norm stays a 0-dim tensor on the device: nothing
+// waits for a GPU, so a training step can clip without a host sync.
+Napi::Value ClipGradNormTensor(const Napi::CallbackInfo& info) {
+  std::vector<at::Tensor> params = TensorList(info, 0, "clipGradNormTensor", "params");
+  const double max_norm = ArgNumber(info, 1, "clipGradNormTensor", "maxNorm");
+  const double norm_type = IsMissing(info, 2) ? 2.0 : ArgNumber(info, 2, "clipGradNormTensor", "normType");
+  if (!(max_norm > 0)) ThrowTorchError(info.Env(), "clipGradNormTensor: maxNorm must be positive");
+  if (!(norm_type > 0)) ThrowTorchError(info.Env(), "clipGradNormTensor: normType must be positive");
+  at::NoGradGuard no_grad;
+  std::vector<at::Tensor> grads;
+  for (const auto& p : params) {
+    if (p.grad().defined()) grads.push_back(p.grad());
+  }
+  if (grads.empty()) return WrapTensor(info.Env(), at::zeros({}));
+  std::vector<at::Tensor> norms;
+  norms.reserve(grads.size());
+  const bool inf = std::isinf(norm_type);
+  for (const auto& g : grads) norms.push_back(inf ? g.detach().abs().max().to(at::kFloat) : g.detach().norm(norm_type).to(at::kFloat));
+  at::Tensor total = inf ? at::stack(norms).max() : at::stack(norms).norm(norm_type);
+  at::Tensor coef = (max_norm / (total + 1e-6)).clamp_max(1.0);
+  for (auto& g : grads) g.mul_(coef.to(g.scalar_type()));
+  return WrapTensor(info.Env(), total);
+}
+
 // autogradGrad(outputs: Tensor[], inputs: Tensor[], gradOutputs?: Tensor[]|null, retainGraph?, createGraph?): (Tensor|null)[]
 Napi::Value AutogradGrad(const Napi::CallbackInfo& info) {
   std::vector<at::Tensor> outputs = TensorList(info, 0, "autogradGrad", "outputs");
@@ -150,6 +177,7 @@ void RegisterAutograd(Napi::Env env, Napi::Object exports) {
   exports.Set("setGradEnabled", Napi::Function::New<Guarded<SetGradEnabled>>(env, "setGradEnabled"));
   exports.Set("gradReverse", Napi::Function::New<Guarded<GradReverse>>(env, "gradReverse"));
   exports.Set("clipGradNorm", Napi::Function::New<Guarded<ClipGradNorm>>(env, "clipGradNorm"));
+  exports.Set("clipGradNormTensor", Napi::Function::New<Guarded<ClipGradNormTensor>>(env, "clipGradNormTensor"));
   exports.Set("autogradGrad", Napi::Function::New<Guarded<AutogradGrad>>(env, "autogradGrad"));
 }
 

@@ -55,7 +55,9 @@ Napi::Value CudaMemory(const Napi::CallbackInfo& info) {
 #ifdef VBT_WITH_CUDA
   const auto index = static_cast<c10::DeviceIndex>(CudaIndexArg(info, 0, "cudaMemory"));
   const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(index);
-  const auto agg = static_cast<size_t>(c10::cuda::CUDACachingAllocator::StatType::AGGREGATE);
+  // StatType::AGGREGATE (all pools) is entry 0; the enum itself moved from
+  // c10::cuda::CUDACachingAllocator (LibTorch 1.x) to c10 (2.x), so it is not named here.
+  constexpr size_t agg = 0;
   Napi::Object out = Napi::Object::New(env);
   out.Set("allocated", Napi::Number::New(env, static_cast<double>(stats.allocated_bytes[agg].current)));
   out.Set("reserved", Napi::Number::New(env, static_cast<double>(stats.reserved_bytes[agg].current)));

@@ -188,6 +188,39 @@ Napi::Value OptimizerSaveState(const Napi::CallbackInfo& info) {
   return out;
 }
 
+void MoveTo(at::Tensor& t, const at::Device& device) {
+  if (t.defined() && t.device() != device) t = t.to(device);
+}
+
+/**
+ * Put every moment tensor where the parameters are (a state may have been
+ * saved on another device). vbt keeps all parameters of an optimizer on one
+ * device; iterating the whole state map avoids its key, whose type differs
+ * between LibTorch versions.
+ */
+void MoveStateToParameters(torch::optim::Optimizer& opt) {
+  c10::optional<at::Device> device;
+  for (auto& group : opt.param_groups()) {
+    for (auto& p : group.params()) {
+      if (!device) device = p.device();
+      if (p.device() != *device) return;  // mixed devices: leave the state as loaded
+    }
+  }
+  if (!device) return;
+  for (auto& entry : opt.state()) {
+    torch::optim::OptimizerParamState* state = entry.second.get();
+    if (auto* adam = dynamic_cast<torch::optim::AdamParamState*>(state)) {
+      MoveTo(adam->exp_avg(), *device);
+      MoveTo(adam->exp_avg_sq(), *device);
+      MoveTo(adam->max_exp_avg_sq(), *device);
+    } else if (auto* adamw = dynamic_cast<torch::optim::AdamWParamState*>(state)) {
+      MoveTo(adamw->exp_avg(), *device);
+      MoveTo(adamw->exp_avg_sq(), *device);
+      MoveTo(adamw->max_exp_avg_sq(), *device);
+    }
+  }
+}
+
 // optimizerLoadState(optimizer, bytes: Uint8Array): void
 Napi::Value OptimizerLoadState(const Napi::CallbackInfo& info) {
   auto& opt = *ArgOptimizer(info, 0, "optimizerLoadState").optimizer;
@@ -197,8 +230,11 @@ Napi::Value OptimizerLoadState(const Napi::CallbackInfo& info) {
   auto bytes = info[1].As<Napi::Uint8Array>();
   torch::serialize::InputArchive archive;
   try {
-    archive.load_from(reinterpret_cast<const char*>(bytes.Data()), bytes.ByteLength());
+    // Read onto the CPU (a state saved on a GPU loads on any machine), then
+    // move each moment to where its parameter lives now.
+    archive.load_from(reinterpret_cast<const char*>(bytes.Data()), bytes.ByteLength(), c10::Device(c10::kCPU));
     opt.load(archive);
+    MoveStateToParameters(opt);
   } catch (const c10::Error& e) {
     ThrowTorchError(info.Env(), "optimizerLoadState: the saved state does not fit this optimizer (different parameters or a corrupt file): " +
                                     CleanTorchMessage(e.what_without_backtrace()));

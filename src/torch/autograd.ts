@@ -66,6 +66,14 @@ export function clipGradNorm(params: Tensor[], maxNorm: number, normType = 2): n
   return native().clipGradNorm(params.map((p) => p.handle), maxNorm, normType);
 }
 
+/**
+ * As clipGradNorm, but the norm before clipping comes back as a 0-dim tensor
+ * on the gradients' device: nothing waits for a GPU (use in training steps).
+ */
+export function clipGradNormTensor(params: Tensor[], maxNorm: number, normType = 2): Tensor {
+  return new Tensor(native().clipGradNormTensor(params.map((p) => p.handle), maxNorm, normType));
+}
+
 /** Number of native tensors alive (created and not yet freed); for leak checks. */
 export function liveTensors(): number {
   return native().liveTensors();

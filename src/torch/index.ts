@@ -39,7 +39,7 @@ export {
   stack,
   where,
 } from './functional.js';
-export { clipGradNorm, enableGrad, grad, gradReverse, isGradEnabled, liveTensors, noGrad } from './autograd.js';
+export { clipGradNorm, clipGradNormTensor, enableGrad, grad, gradReverse, isGradEnabled, liveTensors, noGrad } from './autograd.js';
 export {
   buildInfo,
   cudaAvailable,

@@ -3,10 +3,7 @@
  * Everything else in src/torch goes through `native()`; nothing outside
  * src/torch should call the addon directly.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { type AddonOrigin, loadNativeAddon } from './addon-loader.js';
 import { TorchError } from './errors.js';
 
 /** An opaque native tensor handle. */
@@ -53,6 +50,13 @@ export interface NativeCudaMemory {
   peakReserved: number;
 }
 
+/** An opaque native c10d TCPStore handle (the rendezvous of a distributed run). */
+export type StoreHandle = { readonly __brand: 'StoreHandle' };
+/** An opaque native c10d process group handle. */
+export type ProcessGroupHandle = { readonly __brand: 'ProcessGroupHandle' };
+/** Reduction of an all-reduce ('mean' is a sum divided by the world size). */
+export type NativeReduceOp = 'sum' | 'mean' | 'max' | 'min';
+
 /** The functions the addon exports. */
 export interface NativeAddon {
   setErrorClass(ctor: new (message: string) => Error): void;
@@ -81,6 +85,7 @@ export interface NativeAddon {
   setGradEnabled(flag: boolean): boolean;
   gradReverse(t: TensorHandle, factor: number): TensorHandle;
   clipGradNorm(params: TensorHandle[], maxNorm: number, normType?: number): number;
+  clipGradNormTensor(params: TensorHandle[], maxNorm: number, normType?: number): TensorHandle;
   autogradGrad(
     outputs: TensorHandle[],
     inputs: TensorHandle[],
@@ -124,41 +129,50 @@ export interface NativeAddon {
   autocastEnabled(deviceType: 'cuda' | 'cpu'): boolean;
   // build
   buildInfo(): NativeBuildInfo;
+  // distributed (c10d): every blocking call takes a timeout in milliseconds
+  distBackends(): { gloo: boolean; nccl: boolean };
+  storeCreate(host: string, port: number, isServer: boolean, worldSize: number, timeoutMs: number): StoreHandle;
+  storeSet(store: StoreHandle, key: string, value: Uint8Array): void;
+  storeGet(store: StoreHandle, key: string, timeoutMs: number): Uint8Array;
+  storeDispose(store: StoreHandle): void;
+  processGroupCreate(
+    store: StoreHandle,
+    rank: number,
+    worldSize: number,
+    backend: 'gloo' | 'nccl',
+    timeoutMs: number,
+    options?: { prefix?: string; glooInterface?: string; glooHostname?: string; cudaDevice?: number },
+  ): ProcessGroupHandle;
+  processGroupAllReduce(group: ProcessGroupHandle, tensors: TensorHandle[], op: NativeReduceOp, timeoutMs: number): void;
+  processGroupBroadcast(group: ProcessGroupHandle, tensors: TensorHandle[], root: number, timeoutMs: number): void;
+  processGroupBarrier(group: ProcessGroupHandle, timeoutMs: number): void;
+  processGroupDispose(group: ProcessGroupHandle): void;
+  /** Linux: receive SIGTERM when the parent process exits; false where unsupported. */
+  exitWithParent(): boolean;
 }
 
-/** The package root (holds package.json), from src/torch or dist/torch. */
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** Where a local build puts the addon. */
-export const LOCAL_BUILD_PATH = path.join(PACKAGE_ROOT, 'build', 'Release', 'vbt.node');
+export { LOCAL_BUILD_PATH, PACKAGE_ROOT, PREBUILDS_DIR } from './addon-loader.js';
+export type { AddonOrigin } from './addon-loader.js';
 
 let loaded: NativeAddon | undefined;
+let origin: AddonOrigin | undefined;
 
 /**
- * The addon, loaded on first use. Throws a TorchError that says how to build
- * it when it is missing or cannot be loaded.
+ * The addon, loaded on first use: a prebuild matching this machine's
+ * LibTorch, else the local build (see addon-loader.ts). Throws a TorchError
+ * that says what to install, set or build when neither can be loaded.
  */
 export function native(): NativeAddon {
   if (loaded) return loaded;
-  const candidates = [process.env.VBT_NATIVE_PATH, LOCAL_BUILD_PATH].filter((p): p is string => !!p);
-  const file = candidates.find((p) => existsSync(p));
-  if (!file) {
-    throw new TorchError(
-      `vbt's native addon is not built (looked for ${candidates.join(', ')}). ` +
-        'Run `npm run build:native` (it needs LibTorch: `npm run setup` installs Debian\'s libtorch-dev, ' +
-        'or set LIBTORCH to an unpacked LibTorch, or install PyTorch with pip).',
-    );
-  }
-  const require = createRequire(import.meta.url);
-  try {
-    loaded = require(file) as NativeAddon;
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new TorchError(
-      `cannot load vbt's native addon ${file}: ${reason}. ` +
-        'If LibTorch moved or was upgraded since the build, run `npm run build:native` again.',
-    );
-  }
-  loaded.setErrorClass(TorchError);
+  const result = loadNativeAddon<NativeAddon>();
+  result.addon.setErrorClass(TorchError);
+  origin = result.origin;
+  loaded = result.addon;
   return loaded;
+}
+
+/** Which addon file is loaded (a prebuild, the local build, VBT_NATIVE_PATH) and the LibTorch a prebuild was bound to. */
+export function addonOrigin(): AddonOrigin {
+  native();
+  return origin!;
 }

@@ -101,9 +101,10 @@ export class FeatureBatchSource implements BatchSource {
         ids: plan.clipIndices.map((i) => this.clips[i]!.id),
         size: n,
         audioSeconds: seconds,
-        features: tensor(data, { shape: [n, this.dim], device: this.device }),
+        // Pinned host memory lets the copy to a GPU run without blocking the host.
+        features: tensor(data, { shape: [n, this.dim], device: this.device, pin: this.device !== 'cpu' }),
         targets: targetsToDevice(labels, this.device),
-        ...(weights ? { sampleWeights: tensor(weights, { device: this.device }) } : {}),
+        ...(weights ? { sampleWeights: tensor(weights, { device: this.device, pin: this.device !== 'cpu' }) } : {}),
         ...(plan.task ? { task: plan.task } : {}),
       };
       yield { device, labels, ageScaled: this.scaleAge, dispose: () => disposeDeviceBatch(device) };

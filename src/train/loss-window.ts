@@ -43,6 +43,11 @@ export class LossWindow implements Disposable {
     this.audio += audioSeconds;
   }
 
+  /** Add a further scalar once (e.g. the gradient norm of an optimizer step); takes ownership. */
+  addScalar(name: string, value: Tensor): void {
+    noGrad(() => this.addAll(this.extras, { [name]: value }));
+  }
+
   private addAll(into: Map<string, { sum: Tensor; batches: number }>, values: Readonly<Record<string, Tensor>>): void {
     for (const [name, l] of Object.entries(values)) {
       const entry = into.get(name);

@@ -41,7 +41,7 @@ import {
   Adam,
   AdamW,
   type Tensor,
-  clipGradNorm,
+  clipGradNormTensor,
   loadSafetensors,
   manualSeed,
   noGrad,
@@ -527,7 +527,7 @@ export class Trainer {
       if (pending < stage.accumulate && consumed < plans.length) continue;
 
       // One optimizer step.
-      if (stage.gradClip !== null) clipGradNorm(trainable.filter((p) => p.grad !== null), stage.gradClip);
+      if (stage.gradClip !== null) window.addScalar('grad_norm', clipGradNormTensor(trainable, stage.gradClip));
       optimizer.step();
       optimizer.zeroGrad();
       pending = 0;

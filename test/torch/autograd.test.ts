@@ -84,6 +84,28 @@ describe('gradient reversal', () => {
 });
 
 describe('gradient clipping', () => {
+  it('the tensor variant clips the same and returns the norm as a tensor', () => {
+    const make = () => {
+      const a = T.tensor([3, 0], { requiresGrad: true });
+      const b = T.tensor([4], { requiresGrad: true });
+      a.sum().mul(3).backward();
+      b.sum().mul(4).backward();
+      return [a, b];
+    };
+    const [a1, b1] = make();
+    const [a2, b2] = make();
+    const n1 = T.clipGradNorm([a1!, b1!], 2);
+    const n2 = T.clipGradNormTensor([a2!, b2!], 2);
+    expect(n2.shape).toEqual([]);
+    expect(n2.item()).toBeCloseTo(n1, 5);
+    expect(a2!.grad!.toNumbers()).toEqual(a1!.grad!.toNumbers());
+    expect(b2!.grad!.toNumbers()).toEqual(b1!.grad!.toNumbers());
+    // Below the limit nothing changes.
+    const [a3, b3] = make();
+    T.clipGradNormTensor([a3!, b3!], 100);
+    expect(a3!.grad!.toNumbers()).toEqual([3, 3]);
+  });
+
   it('scales gradients to the max norm and returns the norm before', () => {
     const a = T.tensor([3, 0], { requiresGrad: true });
     const b = T.tensor([4], { requiresGrad: true });

@@ -2,7 +2,7 @@
 import os from 'node:os';
 import type { Argv } from 'yargs';
 import { buildInfo, cudaAvailable, getNumThreads } from '../../torch/index.js';
-import { LOCAL_BUILD_PATH } from '../../torch/native.js';
+import { addonOrigin } from '../../torch/native.js';
 
 function formatVersion(v: number | undefined, kind: 'cuda' | 'cudnn'): string {
   if (v === undefined) return 'n/a';
@@ -18,8 +18,10 @@ export function infoCommand(yargs: Argv): Argv {
     (y) => y.option('json', { type: 'boolean', default: false, describe: 'Print one JSON object' }).example('$0 info', 'Show versions and devices'),
     (args) => {
       const info = buildInfo();
+      const origin = addonOrigin();
       const summary = {
-        vbtAddon: process.env.VBT_NATIVE_PATH ?? LOCAL_BUILD_PATH,
+        vbtAddon: origin.file,
+        addonKind: origin.kind,
         libtorch: info.torchVersion,
         cudaBuild: info.cudaBuild,
         cudaAvailable: cudaAvailable(),
@@ -36,7 +38,8 @@ export function infoCommand(yargs: Argv): Argv {
         return;
       }
       console.log(`LibTorch       ${summary.libtorch} (${summary.cudaBuild ? 'CUDA build' : 'CPU-only build'}, C++11 ABI ${summary.cxx11Abi ? 'on' : 'off'})`);
-      console.log(`addon          ${summary.vbtAddon}`);
+      const kind = { env: 'VBT_NATIVE_PATH', prebuild: 'prebuilt', local: 'local build' }[summary.addonKind];
+      console.log(`addon          ${summary.vbtAddon} (${kind})`);
       console.log(`CUDA           ${summary.cudaAvailable ? `available, runtime ${summary.cudaRuntime}, cuDNN ${summary.cudnn ?? 'n/a'}` : 'not available'}`);
       for (const d of info.devices) {
         console.log(`  cuda:${d.index}         ${d.name}, ${(d.totalMemory / 2 ** 30).toFixed(1)} GiB, compute ${d.capability}, ${d.multiprocessors} SMs`);

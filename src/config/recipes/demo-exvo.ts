@@ -35,7 +35,8 @@ export const demoExvo: RunConfigInput = {
   },
   train: {
     device: 'cpu',
-    precision: 'fp32',
+    // fp32 on the CPU; with --device cuda, bf16 autocast as on any CUDA run.
+    precision: 'auto',
     stages: [
       { name: 'heads', freeze: 'all', cacheFeatures: true, optimizer: 'adam', lr: 3e-3, epochs: 30, patience: 8 },
       // Validation every 21 steps (half an epoch of 3 × 14 one-task batches), as the paper validates every 800.

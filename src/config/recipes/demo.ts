@@ -25,7 +25,8 @@ export const demo: RunConfigInput = {
   },
   train: {
     device: 'cpu',
-    precision: 'fp32',
+    // fp32 on the CPU; with --device cuda, bf16 autocast as on any CUDA run.
+    precision: 'auto',
     stages: [
       // Stage 1 trains the heads on cached features of the frozen backbone: seconds.
       { name: 'heads', freeze: 'all', optimizer: 'adamw', lr: 3e-3, epochs: 30, patience: 6, cacheFeatures: true },
