@@ -31,6 +31,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterOptimizer(env, exports);
   RegisterDevice(env, exports);
   RegisterBuildInfo(env, exports);
+  RegisterProcessGroup(env, exports);
   return exports;
 }
 

@@ -84,3 +84,27 @@ export function flagOverrides(flags: ConfigFlags, recipeCorpusKind: string | und
   }
   return o;
 }
+
+/** Flags of data-parallel training (torchrun's names); not config fields: they say how the processes are started. */
+export interface DistributedFlags {
+  nproc?: number;
+  nnodes?: number;
+  nodeRank?: number;
+  masterAddr?: string;
+  masterPort?: number;
+  distBackend?: 'auto' | 'gloo' | 'nccl';
+  distTimeout?: number;
+}
+
+/** Add the data-parallel flags to a command. */
+export function withDistributedFlags<T>(y: Argv<T>): Argv<T & DistributedFlags> {
+  const group = 'Several GPUs or machines (also from RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT):';
+  return y
+    .option('nproc', { type: 'number', describe: 'Start this many worker processes on this machine (one per GPU)', group })
+    .option('nnodes', { type: 'number', describe: 'Machines in the run (default 1); start `vbt train` on each', group })
+    .option('node-rank', { type: 'number', describe: 'Index of this machine, 0 … nnodes−1 (default 0)', group })
+    .option('master-addr', { type: 'string', describe: 'Address of the machine with --node-rank 0 (default 127.0.0.1)', group })
+    .option('master-port', { type: 'number', describe: 'Rendezvous port on that machine (default: a free port on one machine, 29500 across machines)', group })
+    .option('dist-backend', { type: 'string', choices: ['auto', 'gloo', 'nccl'], describe: 'Collective backend (default auto: nccl on CUDA, gloo on CPU)', group })
+    .option('dist-timeout', { type: 'number', describe: 'Seconds any collective may wait for the other processes (default 600)', group }) as Argv<T & DistributedFlags>;
+}

@@ -131,7 +131,7 @@ export interface NativeAddon {
   buildInfo(): NativeBuildInfo;
   // distributed (c10d): every blocking call takes a timeout in milliseconds
   distBackends(): { gloo: boolean; nccl: boolean };
-  storeCreate(host: string, port: number, isServer: boolean, worldSize: number, timeoutMs: number): StoreHandle;
+  storeCreate(host: string, port: number, isServer: boolean, worldSize: number, timeoutMs: number, prefix?: string): StoreHandle;
   storeSet(store: StoreHandle, key: string, value: Uint8Array): void;
   storeGet(store: StoreHandle, key: string, timeoutMs: number): Uint8Array;
   storeDispose(store: StoreHandle): void;

@@ -60,6 +60,9 @@ import { type EvaluationResult, evaluateModel } from './evaluation.js';
 import { MetricsLogWriter, type MetricsRecord, readMetricsLog } from './metrics-log.js';
 import { checkMonitorName, monitorValue } from './monitor.js';
 import { prepareBackbone, prepareCorpus } from './prepare.js';
+import { DataParallel } from '../distributed/data-parallel.js';
+import type { DistributedOptions } from '../distributed/options.js';
+import { batchesPerRank, shardEpoch } from '../distributed/shard.js';
 import { type ProgressReporter, createProgressReporter } from './progress.js';
 import { writeReportHtml } from './report-html.js';
 import { RunDir } from './run-dir.js';
@@ -77,6 +80,8 @@ export interface TrainerCreateOptions {
   progress?: ProgressReporter;
   /** Stop cleanly on SIGINT (Ctrl-C) after writing `last`. Default false (the CLI turns it on). */
   handleSignals?: boolean;
+  /** Data-parallel training: this process's place in a run of several (see src/distributed; distributedFromEnv reads torchrun's variables). */
+  distributed?: DistributedOptions;
 }
 
 export type FitStatus = 'completed' | 'stopped' | 'interrupted';
@@ -125,6 +130,8 @@ export class Trainer {
   private sigintHandler: (() => void) | undefined;
   /** The file whose weights the backbone in memory holds; undefined once trained since. */
   private backboneWeightsFrom: string | undefined;
+  /** Set in data-parallel runs (src/distributed). */
+  private parallel: DataParallel | undefined;
 
   private constructor(
     readonly config: RunConfig,
@@ -159,8 +166,11 @@ export class Trainer {
     let resumeBackbone: string | null = null;
     const progress = options.progress;
     const log = (line: string) => (progress ? progress.log(line) : console.error(line));
+    const parallel = options.distributed ? DataParallel.connect(options.distributed) : undefined;
 
-    if (options.resume) {
+    if (parallel?.follower) {
+      ({ config, state, runDir } = parallel.follow(options));
+    } else if (options.resume) {
       runDir = RunDir.open(options.resume);
       const saved = validateConfig(runDir.readJson('config.json'), path.join(runDir.path, 'config.json'));
       config = { ...saved, train: { ...saved.train, ...options.resumeOverrides } };
@@ -178,13 +188,15 @@ export class Trainer {
       runDir = undefined;
       RunDir.checkAvailable(config.output.dir, (config.output.name ??= defaultRunName(config.recipe)), { overwrite: config.output.overwrite });
     }
+    parallel?.lead(config, state, runDir);
 
     if (config.train.threads !== 'auto') setNumThreads(config.train.threads);
-    const device = resolveDevice(config.train.device);
+    const device = parallel ? parallel.start(config.train.device) : resolveDevice(config.train.device);
     if (device.startsWith('cuda')) setAllowTF32(true);
     manualSeed(config.train.seed);
 
     const tasks = config.model.tasks;
+    parallel?.beforeSharedFiles();
     const corpus = await prepareCorpus(config.data, tasks, log);
     const train = splitIndices(corpus.clips, 'Train');
     const val = splitIndices(corpus.clips, 'Val');
@@ -192,6 +204,7 @@ export class Trainer {
     if (val.length === 0) throw new ConfigError(`the corpus at ${corpus.root} has no Val clips: validation and early stopping need them`);
 
     const initialBackbonePath = await prepareBackbone(config.backbone, config.data.cacheDir, log);
+    parallel?.afterSharedFiles();
     const backbone = Backbone.load(resumeBackbone ?? initialBackbonePath, { device });
     const classWeights: Partial<Record<Task, Float32Array>> = {};
     for (const t of tasks) {
@@ -225,9 +238,11 @@ export class Trainer {
     });
     const reporter = progress ?? createProgressReporter({ mode: config.train.progress === 'none' ? 'silent' : config.train.progress });
     const trainer = new Trainer(config, runDir, corpus, model, device, loader, lengths, sampleWeights, initialBackbonePath, reporter, state, options);
+    trainer.parallel = parallel;
     if (state.globalStep > 0) trainer.log(`resuming ${runDir.path} at stage ${state.stage + 1}, epoch ${state.epoch + 1}, step ${state.globalStep}`);
     // Restore the trained part (heads, and the optimizer in runStage) from `last`.
     if (options.resume) trainer.loadWeights('last');
+    parallel?.broadcastModel(model);
     return trainer;
   }
 
@@ -261,7 +276,8 @@ export class Trainer {
 
   /** Ask training to stop after the current step (it writes `last` first). */
   requestStop(reason: string): void {
-    this.stopReason ??= reason;
+    if (this.parallel) this.parallel.requestStop(reason); // held until the ranks agree at the end of the step
+    else this.stopReason ??= reason;
   }
 
   private context(stageIndex: number): TrainerContext {
@@ -338,6 +354,7 @@ export class Trainer {
   }
 
   private saveCheckpoint(kinds: CheckpointKind[], optimizer: Optimizer | null, stageIndex: number): void {
+    if (this.parallel?.follower) return; // only rank 0 writes the run folder
     const dirs = writeCheckpoint(this.runDir, kinds, {
       heads: this.model.head.stateDict(),
       backbone: this.state.backboneTrained ? this.model.backbone : null,
@@ -395,7 +412,7 @@ export class Trainer {
     return {
       status,
       ...(this.stopReason ? { reason: this.stopReason } : {}),
-      runDir: this.runDir.path,
+      runDir: this.parallel?.runDirPath ?? this.runDir.path,
       globalStep: this.state.globalStep,
       best: this.state.best,
       final,
@@ -408,6 +425,7 @@ export class Trainer {
     const resumingMidStage = this.state.stepInStage > 0 || this.state.batchInEpoch > 0 || this.state.epoch > 0;
     if (stageIndex > 0 && stage.loadBest && !resumingMidStage) {
       if (this.loadWeights('best')) this.log(`stage ${stage.name}: starting from the best checkpoint so far`);
+      this.parallel?.broadcastModel(this.model);
     }
     this.model.backbone.freeze(stage.freeze);
     this.model.backbone.train(stage.freeze !== 'all');
@@ -416,14 +434,15 @@ export class Trainer {
     try {
       if (resumingMidStage) {
         const last = readCheckpoint(this.runDir, 'last');
-        if (last?.optimizer) optimizer.loadState(last.optimizer);
+        const saved = this.parallel ? this.parallel.shareBytes(last?.optimizer ?? null) : (last?.optimizer ?? null);
+        if (saved) optimizer.loadState(saved);
       }
       const source = await this.stageSource(stage);
       const early = new EarlyStopping(
         { mode: this.config.train.monitor.mode, patience: stage.patience, minDelta: stage.minDelta },
         this.state.earlyStopping,
       );
-      const batchesPerEpoch = this.trainPlans(stageIndex, 0).length;
+      const batchesPerEpoch = batchesPerRank(this.trainPlans(stageIndex, 0).length, this.parallel?.worldSize);
       const stepsPerEpoch = Math.ceil(batchesPerEpoch / stage.accumulate);
       const totalSteps = Math.min(stage.epochs * stepsPerEpoch, stage.maxSteps ?? Number.POSITIVE_INFINITY);
       const schedule = { kind: stage.schedule, totalSteps, warmupSteps: Math.round(stage.warmupEpochs * stepsPerEpoch) };
@@ -498,6 +517,8 @@ export class Trainer {
     const { stageIndex, stage, plans, source, optimizer, baseLrs, trainable, schedule, totalSteps, early } = args;
     const cfg = this.config;
     const skip = this.state.batchInEpoch;
+    // This rank's batches; positions count batches of the whole plan (see src/distributed/shard.ts).
+    const shard = shardEpoch(plans, skip, this.parallel?.rank, this.parallel?.worldSize);
     let consumed = skip;
     let pending = 0;
     // Losses stay on the device until a log line needs them (no host sync per step).
@@ -505,7 +526,7 @@ export class Trainer {
     let validatedAtEnd = false;
 
     optimizer.zeroGrad();
-    for await (const b of source.batches(plans.slice(skip))) {
+    for await (const b of source.batches(shard.plans)) {
       if (pending === 0) {
         await this.emit('onStepStart', this.context(stageIndex));
         const factor = lrFactor(this.state.stepInStage, schedule);
@@ -523,10 +544,11 @@ export class Trainer {
         b.dispose();
       }
       pending++;
-      consumed++;
-      if (pending < stage.accumulate && consumed < plans.length) continue;
+      consumed += shard.stride;
+      if (pending < stage.accumulate && consumed < shard.end) continue;
 
       // One optimizer step.
+      this.parallel?.syncGradients(trainable);
       if (stage.gradClip !== null) window.addScalar('grad_norm', clipGradNormTensor(trainable, stage.gradClip));
       optimizer.step();
       optimizer.zeroGrad();
@@ -540,7 +562,7 @@ export class Trainer {
       this.state.batchInEpoch = consumed;
       const lr: Record<string, number> = {};
       optimizer.groupNames.forEach((name, g) => (lr[name] = optimizer.getLr(g)));
-      const logging = this.state.stepInStage % cfg.train.logEvery === 0 || consumed === plans.length;
+      const logging = this.state.stepInStage % cfg.train.logEvery === 0 || consumed === shard.end;
       if (logging && !window.empty) this.logTrain(stageIndex, stage, window, lr, plans.length);
       else this.progress.update(this.state.stepInStage, { stage: stage.name, epoch: this.state.epoch });
       await this.emit('onStepEnd', this.context(stageIndex), { loss: null, lr, samples: b.device.size });
@@ -548,13 +570,14 @@ export class Trainer {
       const atStepLimit = this.state.stepInStage >= totalSteps;
       if (typeof stage.validateEvery === 'number' && this.state.stepInStage % stage.validateEvery === 0) {
         const stop = await this.validate(stageIndex, stage, optimizer, early, this.state.epoch + consumed / plans.length);
-        validatedAtEnd = consumed === plans.length;
+        validatedAtEnd = consumed === shard.end;
         if (stop) return { stop: true, reason: 'patience', validatedAtEnd };
       }
       if (atStepLimit) {
         if (!validatedAtEnd && stage.validateEvery !== 'epoch') await this.validate(stageIndex, stage, optimizer, early, this.state.epoch + consumed / plans.length);
         return { stop: true, reason: 'steps', validatedAtEnd: true };
       }
+      if (this.parallel) this.stopReason ??= this.parallel.agreeStop();
       if (this.stopReason) return { stop: true, validatedAtEnd };
     }
     return { stop: false, validatedAtEnd };
@@ -580,7 +603,7 @@ export class Trainer {
       throughput: { samplesPerSec: summary.samplesPerSec, audioSecondsPerSec: summary.audioSecondsPerSec },
       ...(Object.keys(summary.extra).length > 0 ? { extra: summary.extra } : {}),
     };
-    this.metricsLog.write(record);
+    if (!this.parallel?.follower) this.metricsLog.write(record);
     this.progress.update(this.state.stepInStage, {
       loss: record.loss,
       samplesPerSec: record.throughput.samplesPerSec,
@@ -597,7 +620,7 @@ export class Trainer {
 
   /** Validate, log, checkpoint; returns whether early stopping says stop. */
   private async validate(stageIndex: number, stage: StageConfig, optimizer: Optimizer, early: EarlyStopping, epochLabel: number): Promise<boolean> {
-    const result = await evaluateModel({
+    const result = await (this.parallel?.evaluate ?? evaluateModel)({
       model: this.model,
       source: this.valSource(),
       plans: this.evalPlans('Val'),
@@ -613,7 +636,7 @@ export class Trainer {
       Number.isFinite(value) &&
       (this.state.best === null || (monitor.mode === 'min' ? value < this.state.best.value : value > this.state.best.value));
     if (better) this.state.best = { value, stage: stageIndex, epoch: this.state.epoch, step: this.state.globalStep };
-    this.metricsLog.write({
+    if (!this.parallel?.follower) this.metricsLog.write({
       kind: 'val',
       step: this.state.globalStep,
       epoch: epochLabel,
@@ -628,7 +651,7 @@ export class Trainer {
     this.saveCheckpoint(better ? ['last', 'best'] : ['last'], optimizer, stageIndex);
     await this.emit('onValidation', this.context(stageIndex), { report: result.report, loss: result.loss, taskLosses: result.taskLosses, monitor: value, improved });
     if (stop) this.log(`stage ${stage.name}: no improvement of ${monitor.name} for ${stage.patience} validations, stopping the stage`);
-    return stop;
+    return this.parallel ? this.parallel.leaderDecides(stop) : stop;
   }
 
   private describeValidation(stage: StageConfig, epochLabel: number, r: EvaluationResult, monitor: string, value: number, improved: boolean): string {
@@ -640,6 +663,7 @@ export class Trainer {
   // ---- after training --------------------------------------------------------------
 
   private async finalEvaluation(): Promise<MetricsReport | null> {
+    if (this.parallel?.follower) return null; // rank 0 evaluates the best checkpoint alone
     if (!this.loadWeights('best')) return null;
     this.model.backbone.freeze('none');
     const result = await evaluateModel({
@@ -655,6 +679,7 @@ export class Trainer {
   }
 
   private writeReport(final: MetricsReport | null): string {
+    if (this.parallel?.follower) return path.join(this.parallel.runDirPath ?? '', 'report.html');
     const file = this.runDir.file('report.html');
     const records = readMetricsLog(this.runDir.file('metrics.jsonl'));
     writeReportHtml(file, {
@@ -675,6 +700,7 @@ export class Trainer {
     await this.loader.close();
     this.model.head.dispose();
     this.model.backbone.dispose();
+    this.parallel?.close();
   }
 
   /** Number of CPU cores, for messages. */

@@ -3,25 +3,49 @@ import type { Argv } from 'yargs';
 import { readConfigFile, resolveConfig } from '../../config/load.js';
 import { RECIPES } from '../../config/recipes/index.js';
 import { TASK_SPECS, type Task } from '../../data/schema.js';
+import { exitWithLauncher, launchWorkers, planLaunch, workerArguments } from '../../distributed/launch.js';
 import { Trainer } from '../../train/trainer.js';
-import { type ConfigFlags, flagOverrides, withConfigFlags } from '../config-flags.js';
+import { type ConfigFlags, type DistributedFlags, flagOverrides, withConfigFlags, withDistributedFlags } from '../config-flags.js';
 
 export function trainCommand(yargs: Argv): Argv {
   return yargs.command(
     'train',
     'Train a multitask model (default: the demo recipe on a synthetic corpus, CPU, about a minute)',
     (y) =>
-      withConfigFlags(y)
+      withDistributedFlags(withConfigFlags(y))
         .option('resume', { type: 'string', describe: 'Continue the run in this folder from checkpoints/last', group: 'Output:' })
         .example('$0 train', 'The demo: tiny backbone, synthetic A-VB corpus, CPU')
         .example('$0 train --recipe avb-mtl --data ~/A-VB --backbone data2vec-base.pt', 'Recipe A on the A-VB corpus')
         .example('$0 train --recipe avb-mtl --data ~/A-VB --backbone d2v.pt --set model.regressionOutput=sigmoid', 'The paper\'s variant with sigmoid outputs')
-        .example('$0 train --resume runs/avb-mtl-2026-11-23T10-00-00', 'Continue an interrupted run'),
+        .example('$0 train --resume runs/avb-mtl-2026-11-23T10-00-00', 'Continue an interrupted run')
+        .example('$0 train --nproc 4 --recipe avb-mtl --data ~/A-VB --backbone d2v.pt', 'Data-parallel on the 4 GPUs of this machine'),
     async (args) => {
-      const flags = args as ConfigFlags & { resume?: string };
+      const flags = args as ConfigFlags & DistributedFlags & { resume?: string };
+      // Data parallelism: start workers (--nproc), or be one (RANK/WORLD_SIZE set), or neither.
+      const plan = planLaunch(flags, process.env, {
+        ...(flags.distBackend ? { backend: flags.distBackend } : {}),
+        ...(flags.distTimeout !== undefined ? { timeoutSeconds: flags.distTimeout } : {}),
+      });
+      if (plan.kind === 'launch') {
+        const { nproc, nnodes, nodeRank, masterAddr, masterPort } = plan;
+        const result = await launchWorkers({
+          nproc,
+          nnodes,
+          nodeRank,
+          ...(masterAddr !== undefined ? { masterAddr } : {}),
+          ...(masterPort !== undefined ? { masterPort } : {}),
+          command: process.execPath,
+          args: [...process.execArgv, process.argv[1]!, ...workerArguments(process.argv.slice(2))],
+        });
+        process.exitCode = result.exitCode;
+        return;
+      }
+      const distributed = plan.kind === 'worker' ? plan.options : undefined;
+      if (distributed) exitWithLauncher();
       let trainer: Trainer;
       if (flags.resume) {
         trainer = await Trainer.create({
+          ...(distributed ? { distributed } : {}),
           resume: flags.resume,
           resumeOverrides: {
             ...(flags.device ? { device: flags.device as never } : {}),
@@ -36,11 +60,16 @@ export function trainCommand(yargs: Argv): Argv {
         const recipe = RECIPES[recipeName];
         const overrides = flagOverrides(flags, recipe?.data.corpus.kind, recipe?.train.stages.length ?? 0);
         const config = resolveConfig({ recipe: recipeName, ...(flags.config ? { file: flags.config } : {}), overrides });
-        trainer = await Trainer.create({ config, handleSignals: true });
+        trainer = await Trainer.create({ config, handleSignals: true, ...(distributed ? { distributed } : {}) });
       }
       try {
         const started = performance.now();
         const result = await trainer.fit();
+        // In a data-parallel run rank 0 reports; the other ranks only say how they ended.
+        if (distributed && distributed.rank !== 0) {
+          if (result.status === 'interrupted') process.exitCode = 130;
+          return;
+        }
         const minutes = (performance.now() - started) / 60000;
         console.log(`\n${result.status === 'completed' ? 'done' : result.status} after ${result.globalStep} steps in ${minutes.toFixed(1)} min${result.reason ? ` (${result.reason})` : ''}`);
         if (result.final) {

@@ -1,0 +1,312 @@
+/**
+ * Data parallelism for the Trainer: what each process of a run does beyond
+ * the single-process loop, behind a few calls the trainer makes at fixed
+ * points. With it:
+ *
+ * - set-up: every process joins the rendezvous; rank 0 (the leader) resolves
+ *   the config and the run folder (new or resumed) and publishes them with
+ *   the trainer state; the others (followers) adopt them, keep only their
+ *   own device and thread settings, and work in a private scratch folder,
+ *   never in the run folder, which may not even exist on their machine.
+ *   Rank 0 prepares the files every rank reads (synthetic corpus, exported
+ *   backbone) before the others look for them.
+ * - weights: rank 0's parameters are broadcast at the start and whenever
+ *   rank 0 loads a checkpoint; the optimizer state of a resumed run likewise.
+ * - steps: every rank trains on its own shard of each epoch (shard.ts) and
+ *   gradients are averaged after backward (grad-sync.ts). Stop requests
+ *   (Ctrl-C, callbacks) are held until the end of the step, where the ranks
+ *   agree, so all stop after the same step.
+ * - validation: each rank evaluates its share of the validation batches and
+ *   the statistics are merged on every rank (shard-evaluation.ts); early
+ *   stopping is decided on rank 0 and broadcast.
+ * - only rank 0 logs, writes checkpoints, metrics and the report.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { validateConfig } from '../config/load.js';
+import type { RunConfig, RunConfigInput } from '../config/schema.js';
+import type { MultitaskModel } from '../model/multitask-model.js';
+import type { Device } from '../torch/dtype.js';
+import { TorchError } from '../torch/errors.js';
+import { resolveDevice, scope } from '../torch/index.js';
+import type { Tensor } from '../torch/tensor.js';
+import type { TrainerState } from '../train/checkpoint.js';
+import type { EvaluateOptions, EvaluationResult } from '../train/evaluation.js';
+import { RunDir } from '../train/run-dir.js';
+import { allGatherJson, anyRank, broadcastBytes, rootDecides } from './exchange.js';
+import { GradientSync, checkSameParameters, planBuckets } from './grad-sync.js';
+import { type DistributedOptions, type ResolvedDistributedOptions, isLoopback, resolveDistributedOptions } from './options.js';
+import { ProcessGroup, Rendezvous, availableBackends } from './process-group.js';
+import { type ShardEvaluation, combineShards, evaluateShard } from './shard-evaluation.js';
+import { shardForEvaluation } from './shard.js';
+
+const SETUP_KEY = 'vbt/setup';
+const BACKEND_KEY = 'vbt/backend';
+
+/** What rank 0 publishes for the others at set-up. */
+interface RunSetup {
+  config: RunConfig;
+  state: TrainerState;
+  /** The run folder on rank 0's machine (for messages and results). */
+  runDir: string;
+}
+
+/** What a follower needs from its own creation options. */
+export interface FollowerOwnSettings {
+  config?: RunConfig | RunConfigInput;
+  resume?: string;
+  resumeOverrides?: Partial<Pick<RunConfig['train'], 'device' | 'threads' | 'progress'>>;
+}
+
+export class DataParallel {
+  private group: ProcessGroup | undefined;
+  /** Where this group's small exchange tensors live (CPU for Gloo). */
+  private exchangeDevice: Device = 'cpu';
+  private gradSync: GradientSync | undefined;
+  private gradParams: readonly Tensor[] | undefined;
+  private pendingStop: string | undefined;
+  private scratchDir: string | undefined;
+  /** The run folder on rank 0's machine. */
+  runDirPath: string | undefined;
+
+  private constructor(
+    readonly options: ResolvedDistributedOptions,
+    private readonly rendezvous: Rendezvous,
+  ) {}
+
+  /** Join the run's rendezvous; blocks until every process joined (or throws after the rendezvous timeout). */
+  static connect(options: DistributedOptions): DataParallel {
+    const o = resolveDistributedOptions(options);
+    const rendezvous = Rendezvous.join({
+      host: o.masterAddr,
+      port: o.masterPort,
+      rank: o.rank,
+      worldSize: o.worldSize,
+      timeoutMs: o.rendezvousTimeoutSeconds * 1000,
+      // Under torchrun its agent serves the store on MASTER_PORT: every rank is a client.
+      ...(o.agentStore ? { isServer: false, prefix: `vbt/attempt-${o.attempt}` } : {}),
+    });
+    return new DataParallel(o, rendezvous);
+  }
+
+  get rank(): number {
+    return this.options.rank;
+  }
+  get worldSize(): number {
+    return this.options.worldSize;
+  }
+  /** Rank 0: the process that owns the run folder. */
+  get isLeader(): boolean {
+    return this.options.rank === 0;
+  }
+  /** Any other rank: writes nothing. */
+  get follower(): boolean {
+    return !this.isLeader;
+  }
+
+  private get rendezvousMs(): number {
+    return this.options.rendezvousTimeoutSeconds * 1000;
+  }
+
+  private get pg(): ProcessGroup {
+    if (!this.group) throw new TorchError('data-parallel: the process group is not started (call start() first)');
+    return this.group;
+  }
+
+  // ---- set-up ------------------------------------------------------------------
+
+  /**
+   * Rank 0: publish the run for the other ranks (a no-op elsewhere). A new
+   * run's folder may not exist yet (it is created once the run is set up):
+   * its path is then taken from the config.
+   */
+  lead(config: RunConfig, state: TrainerState, runDir: RunDir | undefined): void {
+    if (!this.isLeader) return;
+    this.runDirPath = runDir?.path ?? path.resolve(config.output.dir, config.output.name ?? '');
+    this.rendezvous.setJson(SETUP_KEY, { config, state, runDir: this.runDirPath } satisfies RunSetup);
+  }
+
+  /**
+   * Other ranks: the run as rank 0 resolved it, with this process's own
+   * device and thread settings, no progress display, and a private scratch
+   * folder standing for the run folder.
+   */
+  follow(own: FollowerOwnSettings): { config: RunConfig; state: TrainerState; runDir: RunDir } {
+    const setup = this.rendezvous.getJson<RunSetup>(SETUP_KEY, this.rendezvousMs);
+    const saved = validateConfig(setup.config, 'the run config received from rank 0');
+    const mine: Partial<RunConfig['train']> = own.resume ? { ...own.resumeOverrides } : pickOwnTrainSettings(own.config);
+    const config: RunConfig = { ...saved, train: { ...saved.train, ...mine, progress: 'none' } };
+    this.runDirPath = setup.runDir;
+    const parent = path.join(os.tmpdir(), 'vbt-followers');
+    mkdirSync(parent, { recursive: true });
+    removeStaleScratch(parent);
+    const runDir = RunDir.create(parent, `rank${this.rank}-${process.pid}-${randomBytes(4).toString('hex')}`);
+    this.scratchDir = runDir.path;
+    return { config, state: setup.state, runDir };
+  }
+
+  /**
+   * Resolve this rank's device (a plain 'cuda' or 'auto' becomes
+   * cuda:localRank: one GPU per process) and connect the process group on
+   * the backend rank 0 picked ('auto': NCCL on CUDA, Gloo on the CPU).
+   */
+  start(requested: Device | 'auto'): Device {
+    const localCuda = `cuda:${this.options.localRank}` as Device;
+    const wanted = requested === 'cuda' ? localCuda : requested;
+    const device = resolveDevice(wanted === 'auto' ? (resolveDevice('auto') === 'cpu' ? 'cpu' : localCuda) : wanted);
+    const available = availableBackends();
+    let backend: 'gloo' | 'nccl';
+    if (this.isLeader) {
+      backend = this.options.backend === 'auto' ? (device.startsWith('cuda') && available.nccl ? 'nccl' : 'gloo') : this.options.backend;
+      this.rendezvous.setJson(BACKEND_KEY, backend);
+    } else {
+      backend = this.rendezvous.getJson<'gloo' | 'nccl'>(BACKEND_KEY, this.rendezvousMs);
+    }
+    if (!available[backend]) {
+      throw new TorchError(
+        backend === 'gloo'
+          ? 'data-parallel: this build of vbt has no Gloo backend: on Debian/Ubuntu install libgloo-dev (`npm run setup` does) and run `npm run build:native` again'
+          : 'data-parallel: this build of vbt has no NCCL backend (it needs a CUDA LibTorch with NCCL headers at build time): use --dist-backend gloo, or rebuild',
+      );
+    }
+    if (backend === 'nccl' && !device.startsWith('cuda')) {
+      throw new TorchError(`data-parallel: rank 0 chose NCCL, which needs a GPU, but rank ${this.rank} runs on ${device}: give every rank the same device kind`);
+    }
+    const loopback = isLoopback(this.options.masterAddr);
+    this.group = ProcessGroup.create(this.rendezvous, {
+      rank: this.rank,
+      worldSize: this.worldSize,
+      backend,
+      timeoutMs: this.options.timeoutSeconds * 1000,
+      prefix: 'vbt-train',
+      ...(this.options.glooInterface ? { glooInterface: this.options.glooInterface } : {}),
+      // One machine: Gloo's connections stay on loopback too.
+      ...(loopback ? { glooHostname: this.options.masterAddr === 'localhost' ? '127.0.0.1' : this.options.masterAddr } : {}),
+      ...(backend === 'nccl' ? { cudaDevice: device === 'cuda' ? 0 : Number(device.slice(5)) } : {}),
+    });
+    this.exchangeDevice = this.group.deviceFor(device);
+    return device;
+  }
+
+  /** The backend in use. */
+  get backend(): 'gloo' | 'nccl' {
+    return this.pg.backend;
+  }
+
+  /** Followers wait here until rank 0 has prepared the files every rank reads (see afterSharedFiles). */
+  beforeSharedFiles(): void {
+    if (this.follower) this.pg.barrier(this.rendezvousMs);
+  }
+
+  /** Rank 0, once the shared files (corpus, backbone export) exist: lets the followers go on. */
+  afterSharedFiles(): void {
+    if (this.isLeader) this.pg.barrier(this.rendezvousMs);
+  }
+
+  // ---- weights -------------------------------------------------------------------
+
+  /** Give every rank rank 0's parameters (heads and backbone), bucket by bucket. */
+  broadcastModel(model: MultitaskModel): void {
+    scope(() => {
+      const params = [...model.head.parameters(), ...model.backbone.namedParameters().values()];
+      for (const bucket of planBuckets(params, this.options.bucketCapMb * 2 ** 20)) {
+        this.pg.broadcast(bucket.map((i) => params[i]!));
+      }
+    });
+  }
+
+  /** Rank 0's bytes (e.g. optimizer state read from a checkpoint) on every rank. */
+  shareBytes(bytes: Uint8Array | null): Uint8Array | null {
+    return broadcastBytes(this.pg, this.exchangeDevice, this.isLeader ? bytes : null);
+  }
+
+  // ---- steps -----------------------------------------------------------------------
+
+  /** Average the gradients of `params` over the ranks (call after backward, before clipping and the optimizer step). */
+  syncGradients(params: readonly Tensor[]): void {
+    if (params !== this.gradParams) {
+      checkSameParameters(this.pg, this.exchangeDevice, params);
+      this.gradSync = new GradientSync(this.pg, params, { bucketCapBytes: this.options.bucketCapMb * 2 ** 20 });
+      this.gradParams = params;
+    }
+    this.gradSync!.sync();
+  }
+
+  /** Hold a stop request until the ranks agree at the end of the step. */
+  requestStop(reason: string): void {
+    this.pendingStop ??= reason;
+  }
+
+  /** End of a step: if any rank was asked to stop, all stop; returns the reason (undefined: go on). */
+  agreeStop(): string | undefined {
+    if (!anyRank(this.pg, this.exchangeDevice, this.pendingStop !== undefined)) return undefined;
+    const reason = this.pendingStop ?? 'stopped because another rank was asked to stop';
+    this.pendingStop = undefined;
+    return reason;
+  }
+
+  // ---- validation --------------------------------------------------------------------
+
+  /**
+   * evaluateModel over the ranks: each evaluates its share of the batches;
+   * the merged result (the same on every rank) is that of the whole split.
+   */
+  readonly evaluate = async (options: EvaluateOptions): Promise<EvaluationResult> => {
+    const { collectPredictions: _unused, ...rest } = options;
+    const local = await evaluateShard({ ...rest, plans: shardForEvaluation(options.plans, this.rank, this.worldSize) });
+    return combineShards(allGatherJson<ShardEvaluation>(this.pg, this.exchangeDevice, local), options.cccVariant);
+  };
+
+  /** Rank 0's decision (e.g. early stopping) on every rank. */
+  leaderDecides(flag: boolean): boolean {
+    return rootDecides(this.pg, this.exchangeDevice, flag);
+  }
+
+  // ---- accounting and shutdown ---------------------------------------------------------
+
+  /** Seconds and count of the gradient all-reduces so far. */
+  get gradientStats(): { steps: number; allReduceSeconds: number; allReduces: number } {
+    return this.gradSync ? { ...this.gradSync.stats } : { steps: 0, allReduceSeconds: 0, allReduces: 0 };
+  }
+
+  /** Leave the process group and the rendezvous; remove a follower's scratch folder. Idempotent. */
+  close(): void {
+    this.group?.dispose();
+    this.rendezvous.dispose();
+    if (this.scratchDir) rmSync(this.scratchDir, { recursive: true, force: true });
+    this.scratchDir = undefined;
+  }
+}
+
+/**
+ * Remove the scratch folders of followers that were killed before they could
+ * (their names carry their process ids).
+ */
+function removeStaleScratch(parent: string): void {
+  for (const entry of readdirSync(parent)) {
+    const pid = Number(/^rank\d+-(\d+)-/.exec(entry)?.[1]);
+    if (!(pid > 0) || processAlive(pid)) continue;
+    rmSync(path.join(parent, entry), { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A follower's own device and thread settings from its config (the rest comes from rank 0). */
+function pickOwnTrainSettings(config: RunConfig | RunConfigInput | undefined): Partial<RunConfig['train']> {
+  const train = (config as { train?: Partial<RunConfig['train']> } | undefined)?.train;
+  return {
+    ...(train?.device !== undefined ? { device: train.device } : {}),
+    ...(train?.threads !== undefined ? { threads: train.threads } : {}),
+  };
+}

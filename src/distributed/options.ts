@@ -1,0 +1,148 @@
+/**
+ * Settings of a data-parallel run: which process this is (rank, local rank),
+ * how many there are, where they meet (the rendezvous: rank 0's address and
+ * port) and how long anything may wait. Read from options or from the
+ * environment variables torchrun and cluster schedulers set (RANK,
+ * WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT).
+ */
+import { ConfigError } from '../config/errors.js';
+
+/** 'auto': NCCL when the run's device is CUDA, Gloo on the CPU. */
+export type DistributedBackend = 'auto' | 'gloo' | 'nccl';
+
+/** How one process joins a data-parallel run. */
+export interface DistributedOptions {
+  /** This process's rank, 0 … worldSize − 1. Rank 0 leads: it alone writes the run folder. */
+  rank: number;
+  /** Number of processes in the run. */
+  worldSize: number;
+  /** Rank on this machine; picks the GPU (cuda:localRank). Default: rank. */
+  localRank?: number;
+  /** Address of rank 0's machine. Default 127.0.0.1 (one machine; nothing listens beyond loopback). */
+  masterAddr?: string;
+  /** Port of the rendezvous on rank 0's machine. Default 29500. */
+  masterPort?: number;
+  /** Default 'auto'. */
+  backend?: DistributedBackend;
+  /** Longest wait of any collective (gradient all-reduce, validation exchange, ...), in seconds. Default 600. */
+  timeoutSeconds?: number;
+  /** Longest wait for the processes to join and for rank 0 to prepare the shared files, in seconds. Default 900. */
+  rendezvousTimeoutSeconds?: number;
+  /** Gradient bucket size in MiB: gradients travel in flat buffers of about this size. Default 25. */
+  bucketCapMb?: number;
+  /** Network interface Gloo uses (e.g. 'eth0'); default the GLOO_SOCKET_IFNAME variable, else the address of this machine's hostname. */
+  glooInterface?: string;
+  /**
+   * The rendezvous store is served by the launcher's agent (torchrun), not by
+   * rank 0; `attempt` (torchrun's restart count) keeps each attempt's keys
+   * apart. distributedFromEnv sets both from TORCHELASTIC_USE_AGENT_STORE and
+   * TORCHELASTIC_RESTART_COUNT.
+   */
+  agentStore?: boolean;
+  attempt?: number;
+}
+
+/** DistributedOptions with every default filled in. */
+export interface ResolvedDistributedOptions extends Required<Omit<DistributedOptions, 'glooInterface'>> {
+  glooInterface: string | undefined;
+}
+
+export const DEFAULT_MASTER_ADDR = '127.0.0.1';
+export const DEFAULT_MASTER_PORT = 29500;
+export const DEFAULT_TIMEOUT_SECONDS = 600;
+export const DEFAULT_RENDEZVOUS_TIMEOUT_SECONDS = 900;
+export const DEFAULT_BUCKET_CAP_MB = 25;
+
+function checkInt(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`distributed: ${name} must be an integer in ${min}..${max === Number.MAX_SAFE_INTEGER ? '∞' : max}, got ${value}`);
+  }
+}
+
+function checkPositive(name: string, value: number): void {
+  if (!(value > 0) || !Number.isFinite(value)) throw new ConfigError(`distributed: ${name} must be a positive number, got ${value}`);
+}
+
+/** True for 127.x.x.x, ::1 and localhost: a single-machine run. */
+export function isLoopback(address: string): boolean {
+  return address === 'localhost' || address === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
+}
+
+/** Check the options and fill in the defaults. */
+export function resolveDistributedOptions(o: DistributedOptions, env: NodeJS.ProcessEnv = process.env): ResolvedDistributedOptions {
+  checkInt('worldSize', o.worldSize, 1);
+  checkInt('rank', o.rank, 0, o.worldSize - 1);
+  const localRank = o.localRank ?? o.rank;
+  checkInt('localRank', localRank, 0);
+  const masterPort = o.masterPort ?? DEFAULT_MASTER_PORT;
+  checkInt('masterPort', masterPort, 1, 65535);
+  const masterAddr = o.masterAddr ?? DEFAULT_MASTER_ADDR;
+  if (masterAddr.trim() === '') throw new ConfigError('distributed: masterAddr is empty');
+  const backend = o.backend ?? 'auto';
+  if (!['auto', 'gloo', 'nccl'].includes(backend)) throw new ConfigError(`distributed: backend must be auto, gloo or nccl, got '${backend}'`);
+  const timeoutSeconds = o.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+  checkPositive('timeoutSeconds', timeoutSeconds);
+  const rendezvousTimeoutSeconds = o.rendezvousTimeoutSeconds ?? DEFAULT_RENDEZVOUS_TIMEOUT_SECONDS;
+  checkPositive('rendezvousTimeoutSeconds', rendezvousTimeoutSeconds);
+  const bucketCapMb = o.bucketCapMb ?? DEFAULT_BUCKET_CAP_MB;
+  checkPositive('bucketCapMb', bucketCapMb);
+  const glooInterface = o.glooInterface ?? (env.GLOO_SOCKET_IFNAME || undefined);
+  const attempt = o.attempt ?? 0;
+  checkInt('attempt', attempt, 0);
+  return {
+    rank: o.rank,
+    worldSize: o.worldSize,
+    localRank,
+    masterAddr,
+    masterPort,
+    backend,
+    timeoutSeconds,
+    rendezvousTimeoutSeconds,
+    bucketCapMb,
+    glooInterface,
+    agentStore: o.agentStore ?? false,
+    attempt,
+  };
+}
+
+function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`environment variable ${name}='${raw}' is not a non-negative integer`);
+  return Number(raw);
+}
+
+/**
+ * The run this process belongs to according to the environment (torchrun's
+ * variables: RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT), or
+ * undefined when RANK and WORLD_SIZE are both unset (a plain single-process
+ * run). `extra` supplies what the environment does not (backend, timeouts).
+ */
+export function distributedFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  extra: Omit<DistributedOptions, 'rank' | 'worldSize' | 'localRank' | 'masterAddr' | 'masterPort'> = {},
+): DistributedOptions | undefined {
+  const rank = envInt(env, 'RANK');
+  const worldSize = envInt(env, 'WORLD_SIZE');
+  if (rank === undefined && worldSize === undefined) return undefined;
+  if (rank === undefined || worldSize === undefined) {
+    throw new ConfigError(
+      `distributed: RANK and WORLD_SIZE must be set together (got RANK=${env.RANK ?? 'unset'}, WORLD_SIZE=${env.WORLD_SIZE ?? 'unset'})`,
+    );
+  }
+  const localRank = envInt(env, 'LOCAL_RANK');
+  const masterPort = envInt(env, 'MASTER_PORT');
+  const attempt = envInt(env, 'TORCHELASTIC_RESTART_COUNT');
+  const options: DistributedOptions = {
+    ...extra,
+    rank,
+    worldSize,
+    ...(env.TORCHELASTIC_USE_AGENT_STORE === 'True' ? { agentStore: true } : {}),
+    ...(attempt !== undefined ? { attempt } : {}),
+    ...(localRank !== undefined ? { localRank } : {}),
+    ...(env.MASTER_ADDR ? { masterAddr: env.MASTER_ADDR } : {}),
+    ...(masterPort !== undefined ? { masterPort } : {}),
+  };
+  resolveDistributedOptions(options, env);
+  return options;
+}
