@@ -467,7 +467,8 @@ export class Trainer {
           this.state.epoch = epoch + 1;
           this.state.batchInEpoch = 0;
         }
-        if (stage.validateEvery === 'epoch' && !result.validatedAtEnd) {
+        // Every epoch ends with a validation, also one a step limit cut short.
+        if (stage.validateEvery === 'epoch' && result.reason !== 'patience') {
           stop = (await this.validate(stageIndex, stage, optimizer, early, epoch + 1)) || stop;
         }
         await this.emit('onEpochEnd', this.context(stageIndex));
@@ -513,7 +514,7 @@ export class Trainer {
     schedule: { kind: StageConfig['schedule']; totalSteps: number; warmupSteps: number };
     totalSteps: number;
     early: EarlyStopping;
-  }): Promise<{ stop: boolean; reason?: 'patience' | 'steps'; validatedAtEnd: boolean }> {
+  }): Promise<{ stop: boolean; reason?: 'patience' | 'steps' }> {
     const { stageIndex, stage, plans, source, optimizer, baseLrs, trainable, schedule, totalSteps, early } = args;
     const cfg = this.config;
     const skip = this.state.batchInEpoch;
@@ -523,7 +524,6 @@ export class Trainer {
     let pending = 0;
     // Losses stay on the device until a log line needs them (no host sync per step).
     using window = new LossWindow();
-    let validatedAtEnd = false;
 
     optimizer.zeroGrad();
     for await (const b of source.batches(shard.plans)) {
@@ -566,21 +566,21 @@ export class Trainer {
       if (logging && !window.empty) this.logTrain(stageIndex, stage, window, lr, plans.length);
       else this.progress.update(this.state.stepInStage, { stage: stage.name, epoch: this.state.epoch });
       await this.emit('onStepEnd', this.context(stageIndex), { loss: null, lr, samples: b.device.size });
+      // Give the event loop a turn (Ctrl-C, timers) even when batches are built inline.
+      await new Promise((resolve) => setImmediate(resolve));
 
+      // Step-based validation; per-epoch validation is the stage loop's, after each epoch.
       const atStepLimit = this.state.stepInStage >= totalSteps;
-      if (typeof stage.validateEvery === 'number' && this.state.stepInStage % stage.validateEvery === 0) {
+      const everySteps = typeof stage.validateEvery === 'number' ? stage.validateEvery : 0;
+      if (everySteps > 0 && (this.state.stepInStage % everySteps === 0 || atStepLimit)) {
         const stop = await this.validate(stageIndex, stage, optimizer, early, this.state.epoch + consumed / plans.length);
-        validatedAtEnd = consumed === shard.end;
-        if (stop) return { stop: true, reason: 'patience', validatedAtEnd };
+        if (stop) return { stop: true, reason: 'patience' };
       }
-      if (atStepLimit) {
-        if (!validatedAtEnd && stage.validateEvery !== 'epoch') await this.validate(stageIndex, stage, optimizer, early, this.state.epoch + consumed / plans.length);
-        return { stop: true, reason: 'steps', validatedAtEnd: true };
-      }
+      if (atStepLimit) return { stop: true, reason: 'steps' };
       if (this.parallel) this.stopReason ??= this.parallel.agreeStop();
-      if (this.stopReason) return { stop: true, validatedAtEnd };
+      if (this.stopReason) return { stop: true };
     }
-    return { stop: false, validatedAtEnd };
+    return { stop: false };
   }
 
   private logTrain(stageIndex: number, stage: StageConfig, window: LossWindow, lr: Record<string, number>, batchesPerEpoch: number): void {

@@ -160,6 +160,28 @@ describe('Trainer on the synthetic corpus', () => {
     }
   }, 180_000);
 
+  it('validates after every epoch, the last included, and once per step interval without duplicates', async () => {
+    const trainer = await Trainer.create({
+      config: config('validation-points', {
+        stages: [
+          { name: 'heads', freeze: 'all', lr: 3e-3, epochs: 3, patience: 10, cacheFeatures: true },
+          { name: 'finetune', freeze: 'none', lr: 1e-3, epochs: 5, patience: 10, maxSteps: 6, validateEvery: 3 },
+        ],
+      }),
+    });
+    const result = await trainer.fit();
+    await trainer.close();
+    const vals = readMetricsLog(path.join(result.runDir, 'metrics.jsonl')).filter((r) => r.kind === 'val');
+    // 9 batches per epoch: stage 1 validates at steps 9, 18, 27; stage 2 at 27 + 3 and 27 + 6.
+    expect(vals.map((v) => [v.stage, v.step])).toEqual([
+      ['heads', 9],
+      ['heads', 18],
+      ['heads', 27],
+      ['finetune', 30],
+      ['finetune', 33],
+    ]);
+  }, 120_000);
+
   it('a training step leaves the live-tensor count unchanged', async () => {
     const counts: number[] = [];
     const trainer = await Trainer.create({
