@@ -2,6 +2,7 @@
 // tensors/lists/tuples in and out, expose its parameters (shared with the
 // module, so optimizer updates and requires_grad changes act on it), switch
 // train/eval, move it, and save it with its extra files.
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/script.h>
 
 #include <fstream>
@@ -172,6 +173,15 @@ Napi::Value ModuleDispose(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// jitSetOptimize(on): previous setting. TorchScript's graph executor profiles
+// and specialises a method for the input shapes it sees, again whenever they
+// change; with variable-length batches that costs more than it saves.
+Napi::Value JitSetOptimize(const Napi::CallbackInfo& info) {
+  const bool previous = torch::jit::getGraphExecutorOptimize();
+  torch::jit::setGraphExecutorOptimize(ArgBool(info, 0, "jitSetOptimize", "on"));
+  return Napi::Boolean::New(info.Env(), previous);
+}
+
 }  // namespace
 
 void RegisterScriptModule(Napi::Env env, Napi::Object exports) {
@@ -184,6 +194,7 @@ void RegisterScriptModule(Napi::Env env, Napi::Object exports) {
   exports.Set("moduleIsTraining", Napi::Function::New<Guarded<ModuleIsTraining>>(env, "moduleIsTraining"));
   exports.Set("moduleTo", Napi::Function::New<Guarded<ModuleTo>>(env, "moduleTo"));
   exports.Set("moduleSave", Napi::Function::New<Guarded<ModuleSave>>(env, "moduleSave"));
+  exports.Set("jitSetOptimize", Napi::Function::New<Guarded<JitSetOptimize>>(env, "jitSetOptimize"));
   exports.Set("moduleDispose", Napi::Function::New<Guarded<ModuleDispose>>(env, "moduleDispose"));
 }
 

@@ -220,6 +220,11 @@ export const TrainSchema = z.strictObject({
   device: DeviceSchema.default('auto'),
   /** 'auto': bf16 autocast on CUDA, fp32 on CPU. */
   precision: z.enum(['auto', 'bf16', 'fp32']).default('auto'),
+  /**
+   * Let TorchScript's graph executor specialise the backbone to input shapes.
+   * Off by default: length-bucketed batches change shape nearly every step.
+   */
+  jitOptimize: z.boolean().default(false),
   /** CPU threads for LibTorch; 'auto' leaves LibTorch's own choice. */
   threads: z.union([z.literal('auto'), positiveInt]).default('auto'),
   stages: z.array(StageSchema).min(1),

@@ -13,7 +13,7 @@ import { type Split, TASK_SPECS, type Task } from '../data/schema.js';
 import { Backbone } from '../model/backbone.js';
 import { buildModel } from '../model/build-model.js';
 import type { MultitaskModel } from '../model/multitask-model.js';
-import { type Device, loadSafetensors, resolveDevice, withAutocast } from '../torch/index.js';
+import { type Device, loadSafetensors, resolveDevice, setJitOptimization, withAutocast } from '../torch/index.js';
 import { AudioBatchSource } from '../train/batch-source.js';
 import { type CheckpointKind, readCheckpoint } from '../train/checkpoint.js';
 import { type EvaluationResult, evaluateModel } from '../train/evaluation.js';
@@ -51,6 +51,7 @@ export class InferenceSession {
     const ckpt = readCheckpoint(run, kind);
     if (!ckpt) throw new ConfigError(`${run.path} has no checkpoints/${kind} (did training reach its first validation?)`);
     const device = resolveDevice(options.device ?? config.train.device);
+    setJitOptimization(config.train.jitOptimize);
     const data = options.corpus ? { ...config.data, corpus: options.corpus } : config.data;
     const corpus = await prepareCorpus(data, config.model.tasks, log);
     const backbonePath = ckpt.backbone ?? (await prepareBackbone(config.backbone, config.data.cacheDir, log));

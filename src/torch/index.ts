@@ -55,7 +55,7 @@ export {
   synchronize,
   withAutocast,
 } from './device.js';
-export { type LoadOptions, type ModuleValue, ScriptModule } from './script-module.js';
+export { type LoadOptions, type ModuleValue, ScriptModule, setJitOptimization } from './script-module.js';
 export { Adam, type AdamSettings, AdamW, Optimizer, type OptimizerKind, type ParamGroup } from './optim.js';
 export { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from './safetensors.js';
 export { callRaw, opSchema } from './op-table.js';

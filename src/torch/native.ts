@@ -104,6 +104,7 @@ export interface NativeAddon {
   moduleTo(m: ModuleHandle, device: string, dtype?: string | null): void;
   moduleSave(m: ModuleHandle, path: string, extraFiles?: Record<string, string>): void;
   moduleDispose(m: ModuleHandle): void;
+  jitSetOptimize(on: boolean): boolean;
   // optimizers
   optimizerCreate(kind: 'adam' | 'adamw', groups: NativeParamGroup[]): OptimizerHandle;
   optimizerStep(o: OptimizerHandle): void;

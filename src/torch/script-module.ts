@@ -116,3 +116,12 @@ export class ScriptModule implements Disposable {
     this.dispose();
   }
 }
+
+/**
+ * Whether TorchScript's graph executor optimises methods for the input shapes
+ * it sees (process-wide; returns the previous setting). Variable-length
+ * batches change shapes nearly every step, which makes it re-profile.
+ */
+export function setJitOptimization(on: boolean): boolean {
+  return native().jitSetOptimize(on);
+}

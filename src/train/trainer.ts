@@ -48,6 +48,7 @@ import {
   resolveDevice,
   scope,
   setAllowTF32,
+  setJitOptimization,
   setNumThreads,
   withAutocast,
 } from '../torch/index.js';
@@ -191,6 +192,7 @@ export class Trainer {
     parallel?.lead(config, state, runDir);
 
     if (config.train.threads !== 'auto') setNumThreads(config.train.threads);
+    setJitOptimization(config.train.jitOptimize);
     const device = parallel ? parallel.start(config.train.device) : resolveDevice(config.train.device);
     if (device.startsWith('cuda')) setAllowTF32(true);
     manualSeed(config.train.seed);

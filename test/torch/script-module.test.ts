@@ -92,6 +92,17 @@ describe('ScriptModule', () => {
     expect(m.namedParameters().get('head.bias')).toBe(p);
   });
 
+  it('graph-executor optimisation can be switched and gives the same outputs', () => {
+    const previous = T.setJitOptimization(false);
+    expect(T.setJitOptimization(true)).toBe(false);
+    const m = T.ScriptModule.load(fx.path).eval();
+    const on = (m.forward(input(), 2.0) as T.Tensor).toNumbers();
+    T.setJitOptimization(false);
+    const off = (m.forward(input(), 2.0) as T.Tensor).toNumbers();
+    off.forEach((v, i) => expect(v).toBeCloseTo(on[i]!, 6));
+    T.setJitOptimization(previous);
+  });
+
   it('gives clear errors for missing, corrupt and misused modules', () => {
     expect(() => T.ScriptModule.load('/nonexistent/model.pt')).toThrow(/cannot load TorchScript module '\/nonexistent\/model.pt': file not found/);
     const dir = mkdtempSync(path.join(tmpdir(), 'vbt-bad-'));
