@@ -7,7 +7,11 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 cp -r "$root/binding.gyp" "$root/native" "$root/scripts" "$root/package.json" "$scratch/"
 ln -s "$root/node_modules" "$scratch/node_modules"
-(cd "$scratch" && "$root/node_modules/.bin/node-gyp" rebuild -j "$(nproc)" >"$scratch/gyp.log" 2>&1) || { tail -50 "$scratch/gyp.log"; exit 1; }
+# Node's own headers, so node-gyp downloads nothing (npm passes its nodedir
+# setting only to scripts it runs itself).
+nodedir=${npm_config_nodedir:-$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")}
+[ -f "$nodedir/include/node/node_api.h" ] || { echo "no Node.js headers under $nodedir/include/node: set npm_config_nodedir" >&2; exit 1; }
+(cd "$scratch" && "$root/node_modules/.bin/node-gyp" rebuild -j "$(nproc)" --nodedir="$nodedir" >"$scratch/gyp.log" 2>&1) || { tail -50 "$scratch/gyp.log"; exit 1; }
 echo "node-gyp build: ok ($scratch/build/Release/vbt.node)"
 cd "$root"
 VBT_NATIVE_PATH="$scratch/build/Release/vbt.node" npx vitest run test/torch
