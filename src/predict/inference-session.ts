@@ -8,8 +8,8 @@ import { validateConfig } from '../config/load.js';
 import type { CorpusConfig, RunConfig } from '../config/schema.js';
 import type { BatchPlan } from '../data/batch.js';
 import type { Corpus } from '../data/corpus/corpus.js';
-import { BatchLoader, inverseFrequencyClassWeights, lengthSortedBatches, preprocessedLengths, splitIndices } from '../data/index.js';
-import { type Split, TASK_SPECS, type Task } from '../data/schema.js';
+import { BatchLoader, lengthSortedBatches, preprocessedLengths, splitIndices } from '../data/index.js';
+import type { Split } from '../data/schema.js';
 import { Backbone } from '../model/backbone.js';
 import { buildModel } from '../model/build-model.js';
 import type { MultitaskModel } from '../model/multitask-model.js';
@@ -17,7 +17,7 @@ import { type Device, loadSafetensors, resolveDevice, setJitOptimization, withAu
 import { AudioBatchSource } from '../train/batch-source.js';
 import { type CheckpointKind, readCheckpoint } from '../train/checkpoint.js';
 import { type EvaluationResult, evaluateModel } from '../train/evaluation.js';
-import { prepareBackbone, prepareCorpus } from '../train/prepare.js';
+import { classWeightsOf, prepareBackbone, prepareCorpus, preprocessOptions } from '../train/prepare.js';
 import { RunDir } from '../train/run-dir.js';
 
 export interface OpenOptions {
@@ -57,12 +57,7 @@ export class InferenceSession {
     const backbonePath = ckpt.backbone ?? (await prepareBackbone(config.backbone, config.data.cacheDir, log));
     const backbone = Backbone.load(backbonePath, { device });
     const train = splitIndices(corpus.clips, 'Train');
-    const classWeights: Partial<Record<Task, Float32Array>> = {};
-    if (train.length > 0) {
-      for (const t of config.model.tasks) {
-        if (TASK_SPECS[t].kind === 'classification') classWeights[t] = inverseFrequencyClassWeights(corpus.clips, train, t as 'type' | 'country');
-      }
-    }
+    const classWeights = classWeightsOf(corpus, train, config.model.tasks);
     const model = buildModel(config.model, backbone, { classWeights, cccVariant: config.metrics.cccVariant, device });
     const { tensors } = loadSafetensors(ckpt.heads, { device });
     try {
@@ -70,12 +65,7 @@ export class InferenceSession {
     } finally {
       for (const t of tensors.values()) t.dispose();
     }
-    const preprocess = {
-      normalize: config.data.preprocess.normalize,
-      targetDbfs: config.data.preprocess.targetDbfs,
-      ...(config.data.preprocess.maxSeconds !== null ? { maxSeconds: config.data.preprocess.maxSeconds } : {}),
-      sampleRate: backbone.sampleRate,
-    };
+    const preprocess = preprocessOptions(config.data, backbone.sampleRate);
     const loader = new BatchLoader({
       clips: corpus.clips,
       tasks: config.model.tasks,

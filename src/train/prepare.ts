@@ -8,9 +8,10 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../config/errors.js';
 import type { BackboneConfig, DataConfig } from '../config/schema.js';
+import type { PreprocessOptions } from '../audio/preprocess-settings.js';
 import type { Corpus } from '../data/corpus/corpus.js';
-import { readAvbCorpus, readExvoCorpus, readManifestCorpus } from '../data/index.js';
-import type { Task } from '../data/schema.js';
+import { inverseFrequencyClassWeights, readAvbCorpus, readExvoCorpus, readManifestCorpus } from '../data/index.js';
+import { TASK_SPECS, type Task } from '../data/schema.js';
 import { SYNTH_VERSION, writeSyntheticCorpus } from '../data/synth/index.js';
 import { exportBackbone } from '../model/exporter.js';
 
@@ -109,4 +110,24 @@ export async function prepareBackbone(backbone: BackboneConfig, cacheDir: string
     }
   }
   return file;
+}
+
+/** The audio preprocessing a config asks for, at the backbone's sample rate. */
+export function preprocessOptions(data: DataConfig, sampleRate: number): PreprocessOptions {
+  return {
+    normalize: data.preprocess.normalize,
+    targetDbfs: data.preprocess.targetDbfs,
+    ...(data.preprocess.maxSeconds !== null ? { maxSeconds: data.preprocess.maxSeconds } : {}),
+    sampleRate,
+  };
+}
+
+/** Inverse-frequency class weights of each classification task, from the training clips. */
+export function classWeightsOf(corpus: Corpus, train: readonly number[], tasks: readonly Task[]): Partial<Record<Task, Float32Array>> {
+  const weights: Partial<Record<Task, Float32Array>> = {};
+  if (train.length === 0) return weights;
+  for (const t of tasks) {
+    if (TASK_SPECS[t].kind === 'classification') weights[t] = inverseFrequencyClassWeights(corpus.clips, train, t as 'type' | 'country');
+  }
+  return weights;
 }

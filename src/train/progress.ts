@@ -235,7 +235,7 @@ export class BarProgress implements ProgressReporter {
   private readonly eta: EtaEstimator;
 
   /** See {@link ProgressOptions}. */
-  constructor(private readonly stream: ProgressStream, private readonly now: () => number = Date.now) {
+  constructor(private readonly stream: ProgressStream, now: () => number = Date.now) {
     this.eta = new EtaEstimator(now);
   }
 

@@ -22,7 +22,6 @@ import type { Clip, Corpus } from '../data/corpus/corpus.js';
 import {
   BatchLoader,
   inverseCountrySampleWeights,
-  inverseFrequencyClassWeights,
   lengthSortedBatches,
   planEpoch,
   preprocessedLengths,
@@ -60,7 +59,7 @@ import { LossWindow } from './loss-window.js';
 import { type EvaluationResult, evaluateModel } from './evaluation.js';
 import { MetricsLogWriter, type MetricsRecord, readMetricsLog } from './metrics-log.js';
 import { checkMonitorName, monitorValue } from './monitor.js';
-import { prepareBackbone, prepareCorpus } from './prepare.js';
+import { classWeightsOf, prepareBackbone, prepareCorpus, preprocessOptions } from './prepare.js';
 import { DataParallel } from '../distributed/data-parallel.js';
 import type { DistributedOptions } from '../distributed/options.js';
 import { batchesPerRank, shardEpoch } from '../distributed/shard.js';
@@ -208,22 +207,14 @@ export class Trainer {
     const initialBackbonePath = await prepareBackbone(config.backbone, config.data.cacheDir, log);
     parallel?.afterSharedFiles();
     const backbone = Backbone.load(resumeBackbone ?? initialBackbonePath, { device });
-    const classWeights: Partial<Record<Task, Float32Array>> = {};
-    for (const t of tasks) {
-      if (TASK_SPECS[t].kind === 'classification') classWeights[t] = inverseFrequencyClassWeights(corpus.clips, train, t as 'type' | 'country');
-    }
+    const classWeights = classWeightsOf(corpus, train, tasks);
     const model = buildModel(config.model, backbone, { classWeights, cccVariant: config.metrics.cccVariant, device });
     const sampleWeights =
       config.model.kind === 'avb-mtl' && config.model.sampleWeights && corpus.tasks.includes('country')
         ? inverseCountrySampleWeights(corpus.clips, train)
         : undefined;
 
-    const preprocess = {
-      normalize: config.data.preprocess.normalize,
-      targetDbfs: config.data.preprocess.targetDbfs,
-      ...(config.data.preprocess.maxSeconds !== null ? { maxSeconds: config.data.preprocess.maxSeconds } : {}),
-      sampleRate: backbone.sampleRate,
-    };
+    const preprocess = preprocessOptions(config.data, backbone.sampleRate);
     const lengths = preprocessedLengths(corpus.clips, preprocess);
     if (!runDir) {
       runDir = RunDir.create(config.output.dir, config.output.name!, { overwrite: config.output.overwrite });

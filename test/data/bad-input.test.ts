@@ -6,7 +6,7 @@ import { readExvoCorpus } from '../../src/data/corpus/exvo-corpus.js';
 import { readManifestCorpus } from '../../src/data/corpus/manifest-corpus.js';
 import { DataError } from '../../src/data/data-error.js';
 import { buildWav } from '../audio/wav-builders.js';
-import { fixtureId, tempDir, writeAvbCorpus, writeClip, writeCsv, writeExvoCorpus } from './corpus-fixtures.js';
+import { fixtureId, tempDir, writeAvbCorpus, writeClip, writeExvoCorpus } from './corpus-fixtures.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
