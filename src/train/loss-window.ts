@@ -4,7 +4,7 @@
  * tensors here and reads them only when it logs (every `logEvery` steps).
  */
 import type { Task } from '../data/schema.js';
-import { type Tensor, keep, noGrad } from '../torch/index.js';
+import { type Tensor, keep, noGrad, scope } from '../torch/index.js';
 
 export interface WindowSummary {
   loss: number;
@@ -72,7 +72,8 @@ export class LossWindow implements Disposable {
 
   private accumulate(sum: Tensor | null, value: Tensor): Tensor {
     if (sum === null) {
-      const own = keep(value.float().clone());
+      // float() may return a new handle; the scope frees it, keeping only the clone.
+      const own = keep(scope(() => value.float().clone()));
       value.dispose();
       return own;
     }

@@ -134,10 +134,14 @@ describe('config resolution', () => {
 describe('loss window', () => {
   it('averages device-side sums only when read, and reuses its tensors', async () => {
     const { LossWindow } = await import('../../src/train/loss-window.js');
+    const before = T.liveTensors();
     const w = new LossWindow();
     w.add(T.scalar(2), { high: T.scalar(1), type: T.scalar(4) }, 8, 10);
+    // It owns one running sum per name (loss, high, type) and nothing else.
+    expect(T.liveTensors()).toBe(before + 3);
     w.add(T.scalar(4), { high: T.scalar(3) }, 8, 10);
     const live = T.liveTensors();
+    expect(live).toBe(before + 3);
     const s = w.read();
     expect(s.loss).toBe(3);
     expect(s.taskLosses).toEqual({ high: 2, type: 4 });
@@ -147,5 +151,6 @@ describe('loss window', () => {
     expect(T.liveTensors()).toBe(live);
     expect(w.read()).toMatchObject({ loss: 1, taskLosses: { high: 1 } });
     w.dispose();
+    expect(T.liveTensors()).toBe(before);
   });
 });
