@@ -13,7 +13,7 @@ import type { Task } from '../data/schema.js';
 import { TASK_SPECS } from '../data/schema.js';
 import { type TaskLossFn, type TaskWeighting, cccLoss, createTaskWeighting, crossEntropyLoss, maeLoss, mseLoss } from '../losses/index.js';
 import type { CccVariant } from '../metrics/index.js';
-import { type Tensor, TorchError, cat, nn, scope, tensor } from '../torch/index.js';
+import { type Tensor, TorchError, cat, keep, nn, scope, tensor } from '../torch/index.js';
 import type { Backbone } from './backbone.js';
 import type { DeviceBatch, LossOutput, MultitaskModel, TaskPredictionTensors } from './multitask-model.js';
 
@@ -81,7 +81,7 @@ export class AvbMtlModel implements MultitaskModel {
     const spec = TASK_SPECS[task];
     if (spec.kind === 'classification') {
       const w = options.config.classWeights ? options.classWeights?.[task] : undefined;
-      if (w) this.classWeights.set(task, tensor(w));
+      if (w) this.classWeights.set(task, keep(tensor(w)));
       return (logits, target, inputs) =>
         crossEntropyLoss(logits, target, {
           classWeights: this.classWeights.get(task) ?? null,
@@ -100,11 +100,18 @@ export class AvbMtlModel implements MultitaskModel {
   to(device: Parameters<Backbone['to']>[0]): this {
     this.head.to(device);
     for (const [task, w] of this.classWeights) {
-      const moved = w.to({ device });
+      const moved = keep(w.to({ device }));
       w.dispose();
       this.classWeights.set(task, moved);
     }
     return this;
+  }
+
+  dispose(): void {
+    this.head.dispose();
+    this.backbone.dispose();
+    for (const w of this.classWeights.values()) w.dispose();
+    this.classWeights.clear();
   }
 
   encode(batch: DeviceBatch): Tensor {

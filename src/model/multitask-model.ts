@@ -66,4 +66,6 @@ export interface MultitaskModel {
   predict(batch: DeviceBatch): TaskPredictionTensors;
   /** Current effective weight of each task's loss, for logging. */
   taskWeights(): Partial<Record<Task, number>>;
+  /** Free every tensor the model owns: backbone, head and any loss constants. */
+  dispose(): void;
 }

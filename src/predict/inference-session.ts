@@ -114,7 +114,6 @@ export class InferenceSession {
 
   async close(): Promise<void> {
     await this.loader.close();
-    this.model.head.dispose();
-    this.model.backbone.dispose();
+    this.model.dispose();
   }
 }

@@ -691,8 +691,7 @@ export class Trainer {
     if (this.sigintHandler) process.off('SIGINT', this.sigintHandler);
     this.metricsLog.close();
     await this.loader.close();
-    this.model.head.dispose();
-    this.model.backbone.dispose();
+    this.model.dispose();
     this.parallel?.close();
   }
 

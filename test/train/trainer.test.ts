@@ -101,8 +101,10 @@ describe('Trainer on the synthetic corpus', () => {
       const ckpt = readCheckpoint(RunDir.open(runDir), 'last')!;
       const heads = T.loadSafetensors(ckpt.heads).tensors;
       const out = new Map([...heads].map(([k, t]) => [`head.${k}`, t.toNumbers()]));
+      for (const t of heads.values()) t.dispose();
       const bb = T.ScriptModule.load(ckpt.backbone!);
       for (const [k, t] of bb.namedParameters()) out.set(`backbone.${k}`, t.toNumbers());
+      bb.dispose();
       return { out, state: ckpt.state };
     };
     const straight = await Trainer.create({ config: base('straight') });
@@ -182,8 +184,9 @@ describe('Trainer on the synthetic corpus', () => {
     ]);
   }, 120_000);
 
-  it('a training step leaves the live-tensor count unchanged', async () => {
+  it('a training step leaves the live-tensor count unchanged, and close() frees every tensor of the run', async () => {
     const counts: number[] = [];
+    const before = T.liveTensors();
     const trainer = await Trainer.create({
       config: config('leaks', { stages: [{ name: 'finetune', freeze: 'none', lr: 1e-3, epochs: 1, patience: 1, maxSteps: 8 }] }),
       callbacks: [{ onStepEnd: () => void counts.push(T.liveTensors()) }],
@@ -192,6 +195,7 @@ describe('Trainer on the synthetic corpus', () => {
     await trainer.close();
     expect(counts.length).toBe(8);
     expect(new Set(counts).size).toBe(1);
+    expect(T.liveTensors()).toBe(before);
   }, 120_000);
 
   it('refuses to overwrite a run folder and names the fix', async () => {

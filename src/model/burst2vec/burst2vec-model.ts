@@ -134,6 +134,11 @@ export class Burst2VecModel implements MultitaskModel {
     return this;
   }
 
+  dispose(): void {
+    this.head.dispose();
+    this.backbone.dispose();
+  }
+
   encode(batch: DeviceBatch): Tensor {
     if (!batch.waveforms || !batch.lengths) throw new TorchError('Burst2VecModel.encode: the batch has no audio');
     return this.backbone.pooled(batch.waveforms, batch.lengths);
