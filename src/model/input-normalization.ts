@@ -1,5 +1,5 @@
 /** The per-utterance waveform normalisation some checkpoints were trained with. */
-import { type Tensor, arange, noGrad } from '../torch/index.js';
+import { type Tensor, arange, noGrad, scope } from '../torch/index.js';
 
 /**
  * Zero mean and unit variance per clip over its valid samples, padding kept
@@ -8,7 +8,8 @@ import { type Tensor, arange, noGrad } from '../torch/index.js';
  * fairseq's `task.normalize`). waveforms [B, T], lengths [B] int64.
  */
 export function normalizeWaveforms(waveforms: Tensor, lengths: Tensor): Tensor {
-  return noGrad(() => {
+  // A scope, so that only the result outlives the call wherever it is made.
+  return noGrad(() => scope(() => {
     const [, samples] = waveforms.shape;
     const mask = arange(samples!, undefined, 1, { device: waveforms.device }).unsqueeze(0).lt(lengths.unsqueeze(1)).to(waveforms.dtype);
     const n = mask.sum(1, true).clamp(1);
@@ -16,5 +17,5 @@ export function normalizeWaveforms(waveforms: Tensor, lengths: Tensor): Tensor {
     const centred = waveforms.sub(mean).mul(mask);
     const variance = centred.square().sum(1, true).div(n);
     return centred.div(variance.add(1e-7).sqrt());
-  });
+  }));
 }

@@ -23,7 +23,11 @@ describe('masked mean pooling', () => {
       [[1, 2], [3, 4], [100, 100]],
       [[5, 6], [-7, 7], [9, 9]],
     ]);
-    expect(maskedMeanPool(frames, lengths(2, 1)).toNumbers()).toEqual([2, 3, 5, 6]);
+    const l = lengths(2, 1);
+    const before = T.liveTensors();
+    const pooled = maskedMeanPool(frames, l);
+    expect(T.liveTensors()).toBe(before + 1); // only the result outlives the call
+    expect(pooled.toNumbers()).toEqual([2, 3, 5, 6]);
     const all = maskedMeanPool(frames, lengths(0, 3)).toNumbers();
     [0, 0, 7 / 3, 22 / 3].forEach((v, i) => expect(all[i]).toBeCloseTo(v, 6));
   });
@@ -32,7 +36,11 @@ describe('masked mean pooling', () => {
 describe('input normalisation (do_normalize checkpoints)', () => {
   it('gives zero mean and unit population variance over valid samples and keeps padding at zero', () => {
     // clip 0: [1, 2, 3, pad]: mean 2, var 2/3; clip 1: [4, 4, 4, 4]: var 0 → zeros
-    const out = normalizeWaveforms(T.tensor([[1, 2, 3, 99], [4, 4, 4, 4]]), lengths(3, 4)).toNumbers();
+    const [w, l] = [T.tensor([[1, 2, 3, 99], [4, 4, 4, 4]]), lengths(3, 4)];
+    const before = T.liveTensors();
+    const normalized = normalizeWaveforms(w, l);
+    expect(T.liveTensors()).toBe(before + 1); // only the result outlives the call
+    const out = normalized.toNumbers();
     const s = Math.sqrt(2 / 3 + 1e-7);
     [-1 / s, 0, 1 / s, 0, 0, 0, 0, 0].forEach((v, i) => expect(out[i]).toBeCloseTo(v, 5));
   });
