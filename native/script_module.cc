@@ -93,34 +93,28 @@ Napi::Value ModuleSchema(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), c10::toString(method->function().getSchema()));
 }
 
-// moduleParameters(module): [name, Tensor][]  (recursive, shared with the module)
-Napi::Value ModuleParameters(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  torch::jit::Module& module = ArgModule(info, 0, "moduleParameters");
+// [name, Tensor][] of a module's named parameters or buffers (the tensors are shared with the module).
+template <typename NamedTensors>
+Napi::Array NamedTensorPairs(Napi::Env env, const NamedTensors& named) {
   Napi::Array out = Napi::Array::New(env);
   uint32_t i = 0;
-  for (const auto& p : module.named_parameters(/*recurse=*/true)) {
+  for (const auto& t : named) {
     Napi::Array pair = Napi::Array::New(env, 2);
-    pair.Set(0u, Napi::String::New(env, p.name));
-    pair.Set(1u, WrapTensor(env, p.value));
+    pair.Set(0u, Napi::String::New(env, t.name));
+    pair.Set(1u, WrapTensor(env, t.value));
     out.Set(i++, pair);
   }
   return out;
 }
 
+// moduleParameters(module): [name, Tensor][]  (recursive, shared with the module)
+Napi::Value ModuleParameters(const Napi::CallbackInfo& info) {
+  return NamedTensorPairs(info.Env(), ArgModule(info, 0, "moduleParameters").named_parameters(/*recurse=*/true));
+}
+
 // moduleBuffers(module): [name, Tensor][]
 Napi::Value ModuleBuffers(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  torch::jit::Module& module = ArgModule(info, 0, "moduleBuffers");
-  Napi::Array out = Napi::Array::New(env);
-  uint32_t i = 0;
-  for (const auto& b : module.named_buffers(/*recurse=*/true)) {
-    Napi::Array pair = Napi::Array::New(env, 2);
-    pair.Set(0u, Napi::String::New(env, b.name));
-    pair.Set(1u, WrapTensor(env, b.value));
-    out.Set(i++, pair);
-  }
-  return out;
+  return NamedTensorPairs(info.Env(), ArgModule(info, 0, "moduleBuffers").named_buffers(/*recurse=*/true));
 }
 
 // moduleTrain(module, on): void ; moduleIsTraining(module): boolean

@@ -12,10 +12,9 @@ import type { AvbMtlModelConfig } from '../config/schema.js';
 import type { Task } from '../data/schema.js';
 import { TASK_SPECS } from '../data/schema.js';
 import { type TaskLossFn, type TaskWeighting, cccLoss, createTaskWeighting, crossEntropyLoss, maeLoss, mseLoss } from '../losses/index.js';
-import type { CccVariant } from '../metrics/index.js';
 import { type Tensor, TorchError, cat, keep, nn, scope, tensor } from '../torch/index.js';
 import type { Backbone } from './backbone.js';
-import type { DeviceBatch, LossOutput, MultitaskModel, TaskPredictionTensors } from './multitask-model.js';
+import type { DeviceBatch, LossOutput, ModelLossOptions, MultitaskModel, TaskPredictionTensors } from './multitask-model.js';
 
 const INTERMEDIATE: Record<AvbMtlModelConfig['intermediate'], readonly Task[]> = {
   '0/5': [],
@@ -45,11 +44,8 @@ class AvbMtlHead extends nn.Module {
   }
 }
 
-export interface AvbMtlModelOptions {
+export interface AvbMtlModelOptions extends ModelLossOptions {
   config: AvbMtlModelConfig;
-  /** Inverse-frequency class weights per classification task (from the training split). */
-  classWeights?: Partial<Record<Task, Float32Array>>;
-  cccVariant?: CccVariant;
 }
 
 export class AvbMtlModel implements MultitaskModel {

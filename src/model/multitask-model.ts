@@ -5,6 +5,7 @@
  * Burst2Vec model).
  */
 import type { Task } from '../data/schema.js';
+import type { CccVariant } from '../metrics/index.js';
 import type { Tensor, nn } from '../torch/index.js';
 import type { Backbone } from './backbone.js';
 
@@ -52,6 +53,13 @@ export interface LossOutput {
  * [B, C].
  */
 export type TaskPredictionTensors = Partial<Record<Task, Tensor>>;
+
+/** Settings of a model's losses that come from the run rather than the model config. */
+export interface ModelLossOptions {
+  /** Inverse-frequency class weights per classification task (training split), used when the config asks for them. */
+  classWeights?: Partial<Record<Task, Float32Array>>;
+  cccVariant?: CccVariant;
+}
 
 export interface MultitaskModel {
   readonly tasks: readonly Task[];

@@ -7,6 +7,7 @@ import { readManifestCorpus } from '../../src/data/corpus/manifest-corpus.js';
 import { DataError } from '../../src/data/data-error.js';
 import { buildWav } from '../audio/wav-builders.js';
 import { fixtureId, tempDir, writeAvbCorpus, writeClip, writeExvoCorpus } from './corpus-fixtures.js';
+import { thrown } from '../fixtures/thrown.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -35,15 +36,7 @@ function editCell(file: string, line: number, column: string, value: string): vo
   writeFileSync(file, lines.join('\n'));
 }
 
-function caught(read: () => unknown): DataError {
-  try {
-    read();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DataError);
-    return error as DataError;
-  }
-  throw new Error('expected a DataError, nothing was thrown');
-}
+const caught = (read: () => unknown): DataError => thrown(DataError, read);
 
 /** The error names file, row and column, in its fields and in its message. */
 function expectLocated(error: DataError, file: string, row: number | undefined, column: string | undefined, reason: RegExp): void {

@@ -4,6 +4,7 @@ import { ccc as metricCcc } from '../../src/metrics/ccc.js';
 import * as T from '../../src/torch/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { type Matrix, expandMask, f64, gradientCheck, randomMatrix, refCccBatch, refCccSample, valueOf } from './reference.js';
+import { thrown } from '../fixtures/thrown.js';
 
 const B = 7;
 const K = 3;
@@ -288,14 +289,7 @@ describe('cccLoss dtypes, lifetimes and bad input', () => {
 
   it('names the bad argument', () => {
     const p = f64([[0.1, 0.2], [0.3, 0.4]]);
-    const catchError = (fn: () => unknown): LossInputError => {
-      try {
-        fn();
-      } catch (e) {
-        return e as LossInputError;
-      }
-      throw new Error('expected an error');
-    };
+    const catchError = (fn: () => unknown): LossInputError => thrown(LossInputError, fn);
     const shape = catchError(() => cccLoss(p, f64([0.1, 0.2])));
     expect(shape).toBeInstanceOf(LossInputError);
     expect(shape.argument).toBe('target');

@@ -3,6 +3,7 @@ import { LossInputError, crossEntropyLoss } from '../../src/losses/index.js';
 import * as T from '../../src/torch/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { type Matrix, f64, gradientCheck, randomMatrix, refCrossEntropy, valueOf } from './reference.js';
+import { thrown } from '../fixtures/thrown.js';
 
 const B = 8;
 const C = 4;
@@ -164,15 +165,7 @@ describe('crossEntropyLoss', () => {
   it('names the bad argument', () => {
     const z = f64([[0.1, 0.2, 0.3], [0.3, 0.2, 0.1]]);
     const y = classes([0, 2]);
-    const argumentOf = (fn: () => unknown): string => {
-      try {
-        fn();
-      } catch (e) {
-        expect(e).toBeInstanceOf(LossInputError);
-        return (e as LossInputError).argument;
-      }
-      throw new Error('expected an error');
-    };
+    const argumentOf = (fn: () => unknown): string => thrown(LossInputError, fn).argument;
     expect(() => crossEntropyLoss(z, y, { labelSmoothing: 1.5 })).toThrow(/crossEntropyLoss: 'options.labelSmoothing' must be a number in \[0, 1\], got 1.5/);
     expect(argumentOf(() => crossEntropyLoss(z, y, { labelSmoothing: -0.1 }))).toBe('options.labelSmoothing');
     expect(argumentOf(() => crossEntropyLoss(z, y, { labelSmoothing: Number.NaN }))).toBe('options.labelSmoothing');

@@ -13,6 +13,7 @@ import {
 } from '../../src/losses/index.js';
 import * as T from '../../src/torch/index.js';
 import { f64, valueOf } from './reference.js';
+import { thrown } from '../fixtures/thrown.js';
 
 const pred = [[0.1, 0.9], [0.4, 0.3], [0.8, 0.5], [0.2, 0.6]];
 const target = [[0.2, 0.7], [0.5, 0.1], [0.6, 0.6], [0.1, 0.9]];
@@ -52,15 +53,7 @@ describe('loss registry', () => {
   });
 
   it('refuses unknown names and bad settings when the loss is looked up, naming the argument', () => {
-    const refusal = (fn: () => unknown): LossInputError => {
-      try {
-        fn();
-      } catch (e) {
-        expect(e).toBeInstanceOf(LossInputError);
-        return e as LossInputError;
-      }
-      throw new Error('expected an error');
-    };
+    const refusal = (fn: () => unknown): LossInputError => thrown(LossInputError, fn);
     expect(refusal(() => regressionLoss('huber')).message).toBe("regressionLoss: 'name' must be one of 'ccc', 'mse', 'mae', got \"huber\"");
     expect(refusal(() => regressionLoss('none')).argument).toBe('name');
     expect(refusal(() => parseRegressionLossName(3, 'tasks.two.loss')).argument).toBe('tasks.two.loss');

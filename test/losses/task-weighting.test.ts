@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FixedWeighting, LossInputError, type TaskWeighting, UncertaintyWeighting, createTaskWeighting } from '../../src/losses/index.js';
 import * as T from '../../src/torch/index.js';
+import { thrown } from '../fixtures/thrown.js';
 
 const scalar64 = (v: number, requiresGrad = false) => T.scalar<'float64'>(v, { dtype: 'float64', requiresGrad });
 
@@ -175,15 +176,7 @@ describe('task weighting: factory and bad input', () => {
   });
 
   it('names the bad argument', () => {
-    const argumentOf = (fn: () => unknown): string => {
-      try {
-        fn();
-      } catch (e) {
-        expect(e).toBeInstanceOf(LossInputError);
-        return (e as LossInputError).argument;
-      }
-      throw new Error('expected an error');
-    };
+    const argumentOf = (fn: () => unknown): string => thrown(LossInputError, fn).argument;
     using w: TaskWeighting = new UncertaintyWeighting(['a', 'b']);
     const one = T.scalar(1);
     expect(() => w.combine({ a: one, c: one })).toThrow(/UncertaintyWeighting.combine: 'losses.c' is not one of this combiner's tasks \(a, b\)/);

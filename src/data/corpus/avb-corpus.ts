@@ -13,19 +13,12 @@
  */
 import { join } from 'node:path';
 import type { Task } from '../schema.js';
-import { BadRowPolicy, DataError } from '../data-error.js';
-import { CorpusBuilder } from './corpus-builder.js';
+import { DataError } from '../data-error.js';
+import { addClipRows, startCorpus } from './clip-rows.js';
+import type { CorpusBuilder } from './corpus-builder.js';
 import { resolveCorpusPath } from './corpus-path.js';
 import type { Corpus, CorpusReadOptions } from './corpus.js';
-import {
-  DEFAULT_LABEL_RULES,
-  TASK_COLUMNS,
-  parseClipId,
-  parseSplit,
-  parseTaskLabel,
-  setTaskLabel,
-  type LabelRules,
-} from './label-cells.js';
+import { TASK_COLUMNS, parseClipId, parseSplit, parseTaskLabel, setTaskLabel, type LabelRules } from './label-cells.js';
 import { cell, readCsvTable, requireColumns } from './table.js';
 
 /** The tasks an A-VB corpus can provide. */
@@ -54,41 +47,20 @@ export interface AvbReadOptions extends CorpusReadOptions {
  */
 export function readAvbCorpus(root: string, options: AvbReadOptions = {}): Corpus {
   const tasks: readonly AvbTask[] = options.tasks ?? AVB_TASKS;
-  const policy = new BadRowPolicy(options.skipBad ?? false);
-  const rules: LabelRules = { ageRange: options.ageRange ?? DEFAULT_LABEL_RULES.ageRange };
-  const builder = new CorpusBuilder('avb', root, policy);
+  const { builder, rules } = startCorpus('avb', root, options);
 
   const infoFile = join(root, 'data_info.csv');
-  const info = readCsvTable(infoFile, policy);
+  const info = readCsvTable(infoFile, builder.policy);
   requireColumns(info, ['File_ID', 'Split', ...(tasks.includes('country') ? ['Country'] : [])]);
-  const hasSubject = info.columns.includes('Subject_ID');
-  for (const row of info.rows) {
-    let id: string | undefined;
-    try {
-      id = parseClipId(cell(row, 'File_ID'), infoFile, row.line, 'File_ID');
-      const location = { file: infoFile, row: row.line, column: 'File_ID' };
-      const audioPath = resolveCorpusPath(root, join('audio', 'wav', `${id}.wav`), false, location);
-      const split = parseSplit(cell(row, 'Split'), infoFile, row.line, 'Split');
-      const labels = {};
-      if (tasks.includes('country')) {
-        const country = parseTaskLabel(row, 'country', infoFile, rules);
-        if (country !== undefined) setTaskLabel(labels, 'country', country);
-      }
-      const subject = hasSubject ? cell(row, 'Subject_ID') : '';
-      builder.add({
-        id,
-        split,
-        audioPath,
-        labels,
-        ...(subject === '' ? {} : { subjectId: subject }),
-        source: { file: infoFile, row: row.line, column: 'File_ID' },
-      });
-    } catch (error) {
-      if (!(error instanceof DataError)) throw error;
-      // A row of data_info.csv that cannot be read never becomes a clip.
-      builder.rejectDeclaration(error, id);
-    }
-  }
+  addClipRows(builder, info, {
+    idOf: (row) => parseClipId(cell(row, 'File_ID'), infoFile, row.line, 'File_ID'),
+    audioPathOf: (row, id) =>
+      resolveCorpusPath(root, join('audio', 'wav', `${id}.wav`), false, { file: infoFile, row: row.line, column: 'File_ID' }),
+    sourceColumn: 'File_ID',
+    splitColumn: 'Split',
+    tasks: tasks.filter((t) => t === 'country'),
+    rules,
+  });
 
   for (const task of tasks) {
     if (task === 'country') continue;

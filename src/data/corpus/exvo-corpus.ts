@@ -11,19 +11,11 @@
  */
 import { join } from 'node:path';
 import type { Task } from '../schema.js';
-import { BadRowPolicy, DataError } from '../data-error.js';
-import { CorpusBuilder } from './corpus-builder.js';
+import { DataError } from '../data-error.js';
+import { addClipRows, startCorpus } from './clip-rows.js';
 import { resolveCorpusPath } from './corpus-path.js';
 import type { Corpus, CorpusReadOptions } from './corpus.js';
-import {
-  DEFAULT_LABEL_RULES,
-  TASK_COLUMNS,
-  parseClipId,
-  parseSplit,
-  parseTaskLabel,
-  setTaskLabel,
-  type LabelRules,
-} from './label-cells.js';
+import { TASK_COLUMNS, parseClipId } from './label-cells.js';
 import { cell, readCsvTable, requireColumns } from './table.js';
 
 /** The tasks an ExVo corpus can provide (emotion = `high`). */
@@ -44,40 +36,19 @@ export interface ExvoReadOptions extends CorpusReadOptions {
  */
 export function readExvoCorpus(root: string, options: ExvoReadOptions = {}): Corpus {
   const tasks: readonly ExvoTask[] = options.tasks ?? EXVO_TASKS;
-  const policy = new BadRowPolicy(options.skipBad ?? false);
-  const rules: LabelRules = { ageRange: options.ageRange ?? DEFAULT_LABEL_RULES.ageRange };
-  const builder = new CorpusBuilder('exvo', root, policy);
+  const { builder, rules } = startCorpus('exvo', root, options);
 
   const file = join(root, 'data_info.csv');
-  const table = readCsvTable(file, policy);
+  const table = readCsvTable(file, builder.policy);
   requireColumns(table, ['File_ID', 'Split', ...tasks.flatMap((t) => TASK_COLUMNS[t])]);
-  const hasSubject = table.columns.includes('Subject_ID');
-  for (const row of table.rows) {
-    let id: string | undefined;
-    try {
-      id = parseClipId(cell(row, 'File_ID'), file, row.line, 'File_ID');
-      const location = { file, row: row.line, column: 'File_ID' };
-      const audioPath = resolveCorpusPath(root, join('wav', `${id}.wav`), false, location);
-      const split = parseSplit(cell(row, 'Split'), file, row.line, 'Split');
-      const labels = {};
-      for (const task of tasks) {
-        const value = parseTaskLabel(row, task, file, rules);
-        if (value !== undefined) setTaskLabel(labels, task, value);
-      }
-      const subject = hasSubject ? cell(row, 'Subject_ID') : '';
-      builder.add({
-        id,
-        split,
-        audioPath,
-        labels,
-        ...(subject === '' ? {} : { subjectId: subject }),
-        source: { file, row: row.line, column: 'File_ID' },
-      });
-    } catch (error) {
-      if (!(error instanceof DataError)) throw error;
-      builder.rejectDeclaration(error, id);
-    }
-  }
+  addClipRows(builder, table, {
+    idOf: (row) => parseClipId(cell(row, 'File_ID'), file, row.line, 'File_ID'),
+    audioPathOf: (row, id) => resolveCorpusPath(root, join('wav', `${id}.wav`), false, { file, row: row.line, column: 'File_ID' }),
+    sourceColumn: 'File_ID',
+    splitColumn: 'Split',
+    tasks,
+    rules,
+  });
 
   builder.requireLabels(tasks, (draft, task) => {
     const column = TASK_COLUMNS[task][0] as string;

@@ -15,20 +15,12 @@
  */
 import { dirname, extname } from 'node:path';
 import { TASKS, type Task } from '../schema.js';
-import { BadRowPolicy, DataError } from '../data-error.js';
-import { CorpusBuilder } from './corpus-builder.js';
+import { DataError } from '../data-error.js';
+import { addClipRows, startCorpus } from './clip-rows.js';
 import { resolveCorpusPath } from './corpus-path.js';
 import type { Corpus, CorpusReadOptions } from './corpus.js';
-import {
-  DEFAULT_LABEL_RULES,
-  TASK_COLUMNS,
-  parseClipId,
-  parseSplit,
-  parseTaskLabel,
-  setTaskLabel,
-  type LabelRules,
-} from './label-cells.js';
-import { cell, readCsvTable, readJsonlTable, requireColumns, type Table } from './table.js';
+import { TASK_COLUMNS, parseClipId } from './label-cells.js';
+import { cell, readCsvTable, readJsonlTable, requireColumns, type Table, type TableRow } from './table.js';
 
 /** Options of {@link readManifestCorpus}. */
 export interface ManifestReadOptions extends CorpusReadOptions {
@@ -43,45 +35,31 @@ export interface ManifestReadOptions extends CorpusReadOptions {
  */
 export function readManifestCorpus(manifestPath: string, options: ManifestReadOptions = {}): Corpus {
   const root = options.root ?? dirname(manifestPath);
-  const policy = new BadRowPolicy(options.skipBad ?? false);
-  const rules: LabelRules = { ageRange: options.ageRange ?? DEFAULT_LABEL_RULES.ageRange };
-  const builder = new CorpusBuilder('manifest', root, policy);
+  const { builder, rules } = startCorpus('manifest', root, options);
   const extension = extname(manifestPath).toLowerCase();
   const jsonLines = extension === '.jsonl' || extension === '.ndjson';
-  const table = jsonLines ? readJsonlTable(manifestPath, policy) : readCsvTable(manifestPath, policy);
+  const table = jsonLines ? readJsonlTable(manifestPath, builder.policy) : readCsvTable(manifestPath, builder.policy);
   requireColumns(table, ['path', 'split']);
   const tasks = manifestTasks(table);
   const idColumn = table.columns.includes('id') ? 'id' : table.columns.includes('File_ID') ? 'File_ID' : undefined;
   const allowAbsolute = options.allowAbsolutePaths ?? false;
 
-  for (const row of table.rows) {
-    let id: string | undefined;
-    try {
-      const pathText = cell(row, 'path');
-      if (pathText === '') throw new DataError({ file: manifestPath, row: row.line, column: 'path' }, 'empty path');
-      id = idColumn === undefined ? pathText : parseClipId(cell(row, idColumn), manifestPath, row.line, idColumn);
-      const location = { file: manifestPath, row: row.line, column: 'path' };
-      const audioPath = resolveCorpusPath(root, pathText, allowAbsolute, location);
-      const split = parseSplit(cell(row, 'split'), manifestPath, row.line, 'split');
-      const labels = {};
-      for (const task of tasks) {
-        const value = parseTaskLabel(row, task, manifestPath, rules);
-        if (value !== undefined) setTaskLabel(labels, task, value);
-      }
-      const subject = cell(row, 'Subject_ID');
-      builder.add({
-        id,
-        split,
-        audioPath,
-        labels,
-        ...(subject === '' ? {} : { subjectId: subject }),
-        source: location,
-      });
-    } catch (error) {
-      if (!(error instanceof DataError)) throw error;
-      builder.rejectDeclaration(error, id);
-    }
-  }
+  const pathOf = (row: TableRow): string => {
+    const pathText = cell(row, 'path');
+    if (pathText === '') throw new DataError({ file: manifestPath, row: row.line, column: 'path' }, 'empty path');
+    return pathText;
+  };
+  addClipRows(builder, table, {
+    idOf: (row) => {
+      const pathText = pathOf(row); // checked first: a row without audio is reported as such
+      return idColumn === undefined ? pathText : parseClipId(cell(row, idColumn), manifestPath, row.line, idColumn);
+    },
+    audioPathOf: (row) => resolveCorpusPath(root, pathOf(row), allowAbsolute, { file: manifestPath, row: row.line, column: 'path' }),
+    sourceColumn: 'path',
+    splitColumn: 'split',
+    tasks,
+    rules,
+  });
   return builder.finish(tasks, options.probeAudio ?? true);
 }
 

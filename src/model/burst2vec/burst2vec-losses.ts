@@ -7,13 +7,10 @@
 import type { Burst2VecModelConfig } from '../../config/schema.js';
 import { TASK_SPECS, type Task } from '../../data/schema.js';
 import { type TaskLossFn, classificationLoss, regressionLoss } from '../../losses/index.js';
-import type { CccVariant } from '../../metrics/index.js';
+import type { ModelLossOptions } from '../multitask-model.js';
 
-export interface Burst2VecLossOptions {
+export interface Burst2VecLossOptions extends ModelLossOptions {
   config: Burst2VecModelConfig;
-  /** Inverse-frequency class weights of the classification tasks (used when config.classWeights). */
-  classWeights?: Partial<Record<Task, Float32Array>>;
-  cccVariant?: CccVariant;
 }
 
 /** The loss of one task with the run's settings bound. */

@@ -72,12 +72,11 @@ import type { Burst2VecModelConfig } from '../../config/schema.js';
 import { TASK_SPECS, type Task } from '../../data/schema.js';
 import type { TaskLossFn } from '../../losses/index.js';
 import { crossEntropyLoss } from '../../losses/index.js';
-import type { CccVariant } from '../../metrics/index.js';
 import { type Device, type Tensor, TorchError, cat, full, gradReverse, scope } from '../../torch/index.js';
 import type { Backbone } from '../backbone.js';
 import type { DeviceBatch, DeviceTargets, LossOutput, MultitaskModel, TaskPredictionTensors } from '../multitask-model.js';
 import { Burst2VecHead } from './burst2vec-head.js';
-import { burst2vecTaskLoss } from './burst2vec-losses.js';
+import { type Burst2VecLossOptions, burst2vecTaskLoss } from './burst2vec-losses.js';
 
 /** The three inputs each output head runs on. */
 export const HEAD_PASSES = ['shared', 'specific', 'concat'] as const;
@@ -105,12 +104,8 @@ export interface Burst2VecLossTerms {
   total: Tensor;
 }
 
-export interface Burst2VecModelOptions {
-  config: Burst2VecModelConfig;
-  /** Inverse-frequency class weights of the classification tasks (training split), used when config.classWeights. */
-  classWeights?: Partial<Record<Task, Float32Array>>;
-  cccVariant?: CccVariant;
-}
+/** The model config and the run's loss settings. */
+export type Burst2VecModelOptions = Burst2VecLossOptions;
 
 export class Burst2VecModel implements MultitaskModel {
   readonly tasks: readonly Task[];
