@@ -31,7 +31,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterOptimizer(env, exports);
   RegisterDevice(env, exports);
   RegisterBuildInfo(env, exports);
+  RegisterStore(env, exports);
   RegisterProcessGroup(env, exports);
+  RegisterProcessControl(env, exports);
   return exports;
 }
 

@@ -11,6 +11,7 @@
 
 #include "args.h"
 #include "errors.h"
+#include "handle.h"
 #include "register.h"
 #include "tensor_handle.h"
 
@@ -18,20 +19,16 @@ namespace vbt {
 
 namespace {
 
-constexpr napi_type_tag kOptimizerTag = {0x7662745f6f707469ULL, 0x6d697a65725f6864ULL};
-
 struct OptimizerBox {
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   std::string kind;
 };
 
+constexpr HandleKind<OptimizerBox> kOptimizerHandle{{0x7662745f6f707469ULL, 0x6d697a65725f6864ULL}, "an optimizer handle", "optimizer",
+                                                    [](const OptimizerBox& b) { return !b.optimizer; }};
+
 OptimizerBox& ArgOptimizer(const Napi::CallbackInfo& info, size_t i, const char* fn) {
-  const std::string what = std::string(fn) + ": argument 'optimizer'";
-  if (info.Length() <= i || !info[i].IsExternal()) ThrowTorchError(info.Env(), what + " must be an optimizer handle");
-  auto ext = info[i].As<Napi::External<OptimizerBox>>();
-  if (!ext.CheckTypeTag(&kOptimizerTag)) ThrowTorchError(info.Env(), what + " must be an optimizer handle");
-  if (!ext.Data()->optimizer) ThrowTorchError(info.Env(), what + ": optimizer was used after dispose()");
-  return *ext.Data();
+  return ArgHandle(info, i, fn, "optimizer", kOptimizerHandle);
 }
 
 double NumberField(Napi::Env env, Napi::Object obj, const char* key, double fallback, const std::string& where) {
@@ -108,16 +105,14 @@ Napi::Value OptimizerCreate(const Napi::CallbackInfo& info) {
     }
     param_groups.emplace_back(std::move(tensors), std::move(options));
   }
-  auto* box = new OptimizerBox{};
+  auto box = std::make_unique<OptimizerBox>();
   box->kind = kind;
   if (adamw) {
     box->optimizer = std::make_unique<torch::optim::AdamW>(std::move(param_groups));
   } else {
     box->optimizer = std::make_unique<torch::optim::Adam>(std::move(param_groups));
   }
-  auto ext = Napi::External<OptimizerBox>::New(env, box, [](Napi::Env, OptimizerBox* b) { delete b; });
-  ext.TypeTag(&kOptimizerTag);
-  return ext;
+  return WrapHandle(env, std::move(box), kOptimizerHandle);
 }
 
 // optimizerStep(optimizer): void
@@ -244,10 +239,7 @@ Napi::Value OptimizerLoadState(const Napi::CallbackInfo& info) {
 
 // optimizerDispose(optimizer): void
 Napi::Value OptimizerDispose(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsExternal()) ThrowTorchError(info.Env(), "optimizerDispose: argument must be an optimizer handle");
-  auto ext = info[0].As<Napi::External<OptimizerBox>>();
-  if (!ext.CheckTypeTag(&kOptimizerTag)) ThrowTorchError(info.Env(), "optimizerDispose: argument must be an optimizer handle");
-  ext.Data()->optimizer.reset();
+  ArgHandleToDispose(info, 0, "optimizerDispose", "optimizer", kOptimizerHandle).optimizer.reset();
   return info.Env().Undefined();
 }
 

@@ -13,6 +13,8 @@ void RegisterScriptModule(Napi::Env env, Napi::Object exports);
 void RegisterOptimizer(Napi::Env env, Napi::Object exports);
 void RegisterDevice(Napi::Env env, Napi::Object exports);
 void RegisterBuildInfo(Napi::Env env, Napi::Object exports);
+void RegisterStore(Napi::Env env, Napi::Object exports);
 void RegisterProcessGroup(Napi::Env env, Napi::Object exports);
+void RegisterProcessControl(Napi::Env env, Napi::Object exports);
 
 }  // namespace vbt

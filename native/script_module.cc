@@ -6,9 +6,11 @@
 #include <torch/script.h>
 
 #include <fstream>
+#include <memory>
 
 #include "args.h"
 #include "errors.h"
+#include "handle.h"
 #include "ivalue_convert.h"
 #include "register.h"
 #include "tensor_handle.h"
@@ -17,27 +19,20 @@ namespace vbt {
 
 namespace {
 
-constexpr napi_type_tag kModuleTag = {0x7662745f6d6f6475ULL, 0x6c655f68616e646cULL};
-
 struct ModuleBox {
   torch::jit::Module module;
   bool disposed = false;
 };
 
+constexpr HandleKind<ModuleBox> kModuleHandle{{0x7662745f6d6f6475ULL, 0x6c655f68616e646cULL}, "a ScriptModule handle", "module",
+                                              [](const ModuleBox& b) { return b.disposed; }};
+
 torch::jit::Module& ArgModule(const Napi::CallbackInfo& info, size_t i, const char* fn) {
-  const std::string what = std::string(fn) + ": argument 'module'";
-  if (info.Length() <= i || !info[i].IsExternal()) ThrowTorchError(info.Env(), what + " must be a ScriptModule handle");
-  auto ext = info[i].As<Napi::External<ModuleBox>>();
-  if (!ext.CheckTypeTag(&kModuleTag)) ThrowTorchError(info.Env(), what + " must be a ScriptModule handle");
-  if (ext.Data()->disposed) ThrowTorchError(info.Env(), what + ": module was used after dispose()");
-  return ext.Data()->module;
+  return ArgHandle(info, i, fn, "module", kModuleHandle).module;
 }
 
 Napi::Value WrapModule(Napi::Env env, torch::jit::Module module) {
-  auto* box = new ModuleBox{std::move(module)};
-  auto ext = Napi::External<ModuleBox>::New(env, box, [](Napi::Env, ModuleBox* b) { delete b; });
-  ext.TypeTag(&kModuleTag);
-  return ext;
+  return WrapHandle(env, std::unique_ptr<ModuleBox>(new ModuleBox{std::move(module)}), kModuleHandle);
 }
 
 // moduleLoad(path, device: string|null, extraFiles: string[]): [module, {name: content}]
@@ -157,12 +152,10 @@ Napi::Value ModuleSave(const Napi::CallbackInfo& info) {
 
 // moduleDispose(module): void. Tensors already handed out stay valid.
 Napi::Value ModuleDispose(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsExternal()) ThrowTorchError(info.Env(), "moduleDispose: argument must be a ScriptModule handle");
-  auto ext = info[0].As<Napi::External<ModuleBox>>();
-  if (!ext.CheckTypeTag(&kModuleTag)) ThrowTorchError(info.Env(), "moduleDispose: argument must be a ScriptModule handle");
-  if (!ext.Data()->disposed) {
-    ext.Data()->disposed = true;
-    ext.Data()->module = torch::jit::Module();
+  ModuleBox& box = ArgHandleToDispose(info, 0, "moduleDispose", "module", kModuleHandle);
+  if (!box.disposed) {
+    box.disposed = true;
+    box.module = torch::jit::Module();
   }
   return info.Env().Undefined();
 }

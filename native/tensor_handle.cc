@@ -1,15 +1,14 @@
 #include "tensor_handle.h"
 
 #include <atomic>
+#include <memory>
 
 #include "errors.h"
+#include "handle.h"
 
 namespace vbt {
 
 namespace {
-
-// Distinguishes our tensor handles from any other External.
-constexpr napi_type_tag kTensorTag = {0x7662745f74656e73ULL, 0x6f725f68616e646cULL};
 
 struct TensorBox {
   at::Tensor tensor;
@@ -17,6 +16,9 @@ struct TensorBox {
   // Host bytes reported to V8 so that the GC feels the pressure of CPU tensors.
   int64_t reported_bytes = 0;
 };
+
+constexpr HandleKind<TensorBox> kTensorHandle{
+    {0x7662745f74656e73ULL, 0x6f725f68616e646cULL}, "a Tensor", "tensor", [](const TensorBox& b) { return b.disposed; }};
 
 std::atomic<int64_t> g_live{0};
 
@@ -42,35 +44,28 @@ void Release(Napi::Env env, TensorBox* box) {
   g_live.fetch_sub(1, std::memory_order_relaxed);
 }
 
-TensorBox* BoxOf(Napi::Value v) {
-  if (!v.IsExternal()) return nullptr;
-  auto ext = v.As<Napi::External<TensorBox>>();
-  if (!ext.CheckTypeTag(&kTensorTag)) return nullptr;
-  return ext.Data();
-}
-
 }  // namespace
 
 Napi::Value WrapTensor(Napi::Env env, at::Tensor tensor) {
   if (!tensor.defined()) return env.Null();
-  auto* box = new TensorBox{std::move(tensor)};
-  auto ext = Napi::External<TensorBox>::New(env, box, [](Napi::Env finalizer_env, TensorBox* b) {
+  std::unique_ptr<TensorBox> owned(new TensorBox{std::move(tensor)});
+  TensorBox* box = owned.get();
+  auto ext = WrapHandle(env, std::move(owned), kTensorHandle, [](Napi::Env finalizer_env, TensorBox* b) {
     Release(finalizer_env, b);
     delete b;
   });
-  ext.TypeTag(&kTensorTag);
   g_live.fetch_add(1, std::memory_order_relaxed);
   box->reported_bytes = HostBytes(box->tensor);
   if (box->reported_bytes != 0) Napi::MemoryManagement::AdjustExternalMemory(env, box->reported_bytes);
   return ext;
 }
 
-bool IsTensorHandle(Napi::Value v) { return BoxOf(v) != nullptr; }
+bool IsTensorHandle(Napi::Value v) { return FindHandle(v, kTensorHandle) != nullptr; }
 
 at::Tensor* FindTensor(Napi::Value v, bool* disposed) {
-  TensorBox* box = BoxOf(v);
+  TensorBox* box = FindHandle(v, kTensorHandle);
   if (box == nullptr) return nullptr;
-  if (box->disposed) {
+  if (kTensorHandle.disposed(*box)) {
     *disposed = true;
     return nullptr;
   }
@@ -78,7 +73,7 @@ at::Tensor* FindTensor(Napi::Value v, bool* disposed) {
 }
 
 void ThrowNotTensor(Napi::Env env, const std::string& what, bool disposed) {
-  ThrowTorchError(env, disposed ? what + ": tensor was used after dispose()" : what + " must be a Tensor");
+  ThrowBadHandle(env, what, kTensorHandle, disposed);
 }
 
 at::Tensor& UnwrapTensor(Napi::Env env, Napi::Value v, const std::string& what) {
@@ -86,15 +81,15 @@ at::Tensor& UnwrapTensor(Napi::Env env, Napi::Value v, const std::string& what) 
 }
 
 void DisposeTensor(Napi::Env env, Napi::Value v) {
-  TensorBox* box = BoxOf(v);
-  if (box == nullptr) ThrowTorchError(env, "dispose: argument must be a Tensor");
+  TensorBox* box = FindHandle(v, kTensorHandle);
+  if (box == nullptr) ThrowBadHandle(env, "dispose: argument", kTensorHandle, false);
   Release(env, box);
 }
 
 int64_t LiveTensorCount() { return g_live.load(std::memory_order_relaxed); }
 
 at::Tensor& ArgTensor(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
-  auto what = [&] { return std::string(fn) + ": argument '" + name + "'"; };
+  auto what = [&] { return ArgumentText(fn, name); };
   if (info.Length() <= i) ThrowTorchError(info.Env(), what() + " is missing");
   return UnwrapTensorLazy(info.Env(), info[i], what);
 }

@@ -152,6 +152,102 @@ export interface NativeAddon {
   exitWithParent(): boolean;
 }
 
+/**
+ * The names of NativeAddon's functions as a runtime value, so that a test can
+ * hold the contract against what the addon really exports. `satisfies` rejects
+ * a name the contract lacks; NativeFunctionsMissingFromList below rejects a
+ * contract function left out of the list.
+ */
+export const NATIVE_FUNCTIONS = [
+  'setErrorClass',
+  // operators
+  'opResolve',
+  'opCall',
+  'opSchema',
+  // data
+  'fromArray',
+  'toArray',
+  'toBytes',
+  'fromBytes',
+  'item',
+  'meta',
+  'dispose',
+  'liveTensors',
+  'isTensor',
+  // autograd
+  'backward',
+  'grad',
+  'setGrad',
+  'setRequiresGrad',
+  'setData',
+  'isLeaf',
+  'gradEnabled',
+  'setGradEnabled',
+  'gradReverse',
+  'clipGradNorm',
+  'clipGradNormTensor',
+  'autogradGrad',
+  // TorchScript modules
+  'moduleLoad',
+  'moduleCall',
+  'moduleSchema',
+  'moduleParameters',
+  'moduleBuffers',
+  'moduleTrain',
+  'moduleIsTraining',
+  'moduleTo',
+  'moduleSave',
+  'moduleDispose',
+  'jitSetOptimize',
+  // optimizers
+  'optimizerCreate',
+  'optimizerStep',
+  'optimizerZeroGrad',
+  'optimizerSetLr',
+  'optimizerGetLr',
+  'optimizerGroupCount',
+  'optimizerSaveState',
+  'optimizerLoadState',
+  'optimizerDispose',
+  // device
+  'cudaAvailable',
+  'cudaDeviceCount',
+  'cudaSynchronize',
+  'cudaMemory',
+  'cudaResetPeakMemory',
+  'cudaEmptyCache',
+  'manualSeed',
+  'setNumThreads',
+  'getNumThreads',
+  'setAllowTF32',
+  'setAutocast',
+  'autocastEnabled',
+  // build
+  'buildInfo',
+  // distributed
+  'distBackends',
+  'storeCreate',
+  'storeSet',
+  'storeGet',
+  'storeDispose',
+  'processGroupCreate',
+  'processGroupAllReduce',
+  'processGroupBroadcast',
+  'processGroupBarrier',
+  'processGroupDispose',
+  'exitWithParent',
+] as const satisfies readonly (keyof NativeAddon)[];
+
+export type NativeFunctionName = (typeof NATIVE_FUNCTIONS)[number];
+
+/** Accepts only `never`: tsc reports whatever else is passed. */
+type ExpectNever<T extends never> = T;
+/**
+ * NativeAddon's functions missing from NATIVE_FUNCTIONS: must stay `never`,
+ * else tsc fails here and names them.
+ */
+export type NativeFunctionsMissingFromList = ExpectNever<Exclude<keyof NativeAddon, NativeFunctionName>>;
+
 export { LOCAL_BUILD_PATH, PACKAGE_ROOT, PREBUILDS_DIR } from './addon-loader.js';
 export type { AddonOrigin } from './addon-loader.js';
 
