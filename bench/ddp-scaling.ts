@@ -22,7 +22,7 @@ import type { BackboneConfig } from '../src/config/schema.js';
 import { GradientSync, ProcessGroup, Rendezvous, freePort } from '../src/distributed/index.js';
 import { Backbone } from '../src/model/backbone.js';
 import { AdamW, type Tensor, manualSeed, mseLoss, nn, randn, scope, setNumThreads, tensor } from '../src/torch/index.js';
-import { prepareBackbone } from '../src/train/prepare.js';
+import { prepareBackbone } from '../src/run/prepare.js';
 
 const { values } = parseArgs({
   options: {

@@ -36,14 +36,14 @@ import { avbMtl } from '../src/config/recipes/avb-mtl.js';
 import { AvbMtlModelSchema } from '../src/config/schema.js';
 import type { Batch } from '../src/data/batch.js';
 import { bucketedBatches } from '../src/data/sampling/length-bucketing.js';
-import { TASK_SPECS, type Task } from '../src/data/schema.js';
+import { TASK_SPECS, type Task } from '../src/tasks.js';
 import { Backbone } from '../src/model/backbone.js';
 import { buildModel } from '../src/model/build-model.js';
 import { type BackboneConfigName, exportBackbone, resolvePython } from '../src/model/exporter.js';
 import type { MultitaskModel } from '../src/model/multitask-model.js';
 import * as T from '../src/torch/index.js';
 import { addonOrigin } from '../src/torch/native.js';
-import { disposeDeviceBatch, toDeviceBatch } from '../src/train/device-batch.js';
+import { disposeDeviceBatch, toDeviceBatch } from '../src/run/device-batch.js';
 import { Rng } from '../src/util/rng.js';
 
 const { values } = parseArgs({

@@ -9,10 +9,10 @@
  *
  * --exvo simulates recipe B's tasks (high, country, age) instead.
  */
-import { TASK_SPECS, type Task } from '../src/data/schema.js';
+import { TASK_SPECS, type Task } from '../src/tasks.js';
 import { MetricsAccumulator } from '../src/metrics/evaluation.js';
-import type { MetricsRecord } from '../src/train/metrics-log.js';
-import { writeReportHtml } from '../src/train/report-html.js';
+import type { MetricsRecord } from '../src/run/metrics-log.js';
+import { writeReportHtml } from '../src/report/report-html.js';
 import { Rng } from '../src/util/rng.js';
 
 const out = process.argv[2];

@@ -2,7 +2,11 @@
  * vbt's public API. The CLI (`vbt`) is built on exactly these pieces.
  */
 export { Trainer, type FitResult, type FitStatus, type TrainerCreateOptions } from './train/trainer.js';
-export type { TrainerCallbacks, TrainerContext, StepInfo, ValidationInfo } from './train/callbacks.js';
+export type { TrainerCallbacks, TrainerContext, StepInfo, ValidationInfo, TrainEndInfo, CheckpointInfo } from './train/callbacks.js';
+export type { TrainingStrategy, RunSetup, OwnSettings, EpochShard, StopPoint } from './train/strategy.js';
+export { SingleProcess } from './train/single-process.js';
+export { DataParallel } from './distributed/data-parallel.js';
+export { distributedFromEnv, type DistributedOptions } from './distributed/options.js';
 export { resolveConfig, validateConfig, readConfigFile, type ResolveOptions } from './config/load.js';
 export { ConfigError } from './config/errors.js';
 export { RECIPES, recipeNames } from './config/recipes/index.js';
@@ -28,4 +32,4 @@ export * as data from './data/index.js';
 export * as audio from './audio/index.js';
 export * as losses from './losses/index.js';
 export * as metrics from './metrics/index.js';
-export { writeSyntheticCorpus } from './data/synth/index.js';
+export { writeSyntheticCorpus } from './synth/index.js';

@@ -17,9 +17,9 @@
  * never leave a half-written entry that a reader could take for whole.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { threadId } from 'node:worker_threads';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 const MAGIC = [0x56, 0x42, 0x54, 0x41]; // "VBTA"
 const VERSION = 1;
@@ -35,7 +35,6 @@ export interface CachedClip {
 export class AudioCache {
   /** The cache folder. */
   readonly dir: string;
-  private temporaryCounter = 0;
 
   constructor(dir: string) {
     this.dir = dir;
@@ -88,9 +87,7 @@ export class AudioCache {
 
   /** Store an entry atomically (temporary file, then rename). */
   put(key: string, sampleRate: number, samples: Float32Array): void {
-    const path = this.entryPath(key);
     mkdirSync(join(this.dir, key.slice(0, 2)), { recursive: true });
-    const temporary = `${path}.${process.pid}-${threadId}-${this.temporaryCounter++}.tmp`;
     const header = new Uint8Array(HEADER_BYTES);
     header.set(MAGIC, 0);
     const view = new DataView(header.buffer);
@@ -102,22 +99,7 @@ export class AudioCache {
       body = body.slice();
       swapFloat32Bytes(body);
     }
-    const fd = openSync(temporary, 'w');
-    try {
-      writeFully(fd, header);
-      writeFully(fd, body);
-    } catch (error) {
-      closeSync(fd);
-      rmSync(temporary, { force: true });
-      throw error;
-    }
-    closeSync(fd);
-    try {
-      renameSync(temporary, path);
-    } catch (error) {
-      rmSync(temporary, { force: true });
-      throw error;
-    }
+    writeFileAtomic(this.entryPath(key), [header, body]);
   }
 }
 
@@ -131,11 +113,6 @@ function readFully(fd: number, target: Uint8Array, position: number): number {
     filled += n;
   }
   return filled;
-}
-
-function writeFully(fd: number, source: Uint8Array): void {
-  let written = 0;
-  while (written < source.length) written += writeSync(fd, source, written, source.length - written);
 }
 
 function swapFloat32Bytes(bytes: Uint8Array): void {

@@ -1,5 +1,5 @@
 /** Printing metric reports on the terminal. */
-import { TASK_SPECS, type Task } from '../data/schema.js';
+import { TASK_SPECS, type Task } from '../tasks.js';
 import type { MetricsReport } from '../metrics/index.js';
 
 /** One line per task ("high     CCC  0.612"), then the ExVo S_MTL when defined. */

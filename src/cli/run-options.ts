@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { ConfigError } from '../config/errors.js';
 import type { CorpusConfig } from '../config/schema.js';
-import type { Split } from '../data/schema.js';
+import type { Split } from '../tasks.js';
 import type { OpenOptions } from '../predict/inference-session.js';
 
 export interface RunFlags {

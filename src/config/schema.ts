@@ -5,7 +5,7 @@
  * is validated here before anything runs.
  */
 import { z } from 'zod';
-import { TASKS } from '../data/schema.js';
+import { TASKS } from '../tasks.js';
 
 const positiveInt = z.number().int().positive();
 const nonNegative = z.number().nonnegative();

@@ -3,7 +3,7 @@
  * arrays, ready to become tensors; every array owns its buffer, so batches
  * cross from worker threads by transfer, without a copy.
  */
-import type { Task } from './schema.js';
+import type { Task } from '../tasks.js';
 
 /** Labels of a regression task for a batch (high, culture, two, age). */
 export interface RegressionTargets {

@@ -2,7 +2,7 @@
  * Assembling a Batch from preprocessed clips: padding, lengths, label
  * arrays with masks, sample weights.
  */
-import { TASK_SPECS, scaleAge, type Task } from './schema.js';
+import { TASK_SPECS, scaleAge, type Task } from '../tasks.js';
 import type { Batch, BatchPlan, ClassificationTargets, RegressionTargets, TaskTargets } from './batch.js';
 import type { Clip } from './corpus/corpus.js';
 

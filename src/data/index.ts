@@ -1,5 +1,5 @@
 /** Data: corpora, samplers, batches and the prefetching loader. */
-export * from './schema.js';
+export * from '../tasks.js';
 export {
   batchBuffers,
   type Batch,

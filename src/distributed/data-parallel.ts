@@ -1,7 +1,6 @@
 /**
- * Data parallelism for the Trainer: what each process of a run does beyond
- * the single-process loop, behind a few calls the trainer makes at fixed
- * points. With it:
+ * Data parallelism for the Trainer: the TrainingStrategy of a run of several
+ * processes (src/train/strategy.ts). With it:
  *
  * - set-up: every process joins the rendezvous; rank 0 (the leader) resolves
  *   the config and the run folder (new or resumed) and publishes them with
@@ -27,40 +26,35 @@ import os from 'node:os';
 import path from 'node:path';
 import { validateConfig } from '../config/load.js';
 import type { RunConfig, RunConfigInput } from '../config/schema.js';
+import type { BatchPlan } from '../data/batch.js';
 import type { MultitaskModel } from '../model/multitask-model.js';
+import type { EvaluateOptions, EvaluationResult } from '../run/evaluation.js';
+import { RunDir } from '../run/run-dir.js';
+import type { TrainerState } from '../run/trainer-state.js';
 import type { Device } from '../torch/dtype.js';
 import { TorchError } from '../torch/errors.js';
 import { resolveDevice, scope } from '../torch/index.js';
 import type { Tensor } from '../torch/tensor.js';
-import type { TrainerState } from '../train/checkpoint.js';
-import type { EvaluateOptions, EvaluationResult } from '../train/evaluation.js';
-import { RunDir } from '../train/run-dir.js';
+import type { EpochShard, OwnSettings, RunSetup, StopPoint, TrainingStrategy } from '../train/strategy.js';
 import { allGatherJson, anyRank, broadcastBytes, rootDecides } from './exchange.js';
 import { GradientSync, checkSameParameters, planBuckets } from './grad-sync.js';
 import { type DistributedOptions, type ResolvedDistributedOptions, isLoopback, resolveDistributedOptions } from './options.js';
-import { ProcessGroup, Rendezvous, availableBackends } from './process-group.js';
+import { ProcessGroup, Rendezvous, availableBackends } from '../torch/distributed.js';
 import { type ShardEvaluation, combineShards, evaluateShard } from './shard-evaluation.js';
-import { shardForEvaluation } from './shard.js';
+import { batchesPerRank, shardEpoch, shardForEvaluation } from './shard.js';
 
 const SETUP_KEY = 'vbt/setup';
 const BACKEND_KEY = 'vbt/backend';
 
 /** What rank 0 publishes for the others at set-up. */
-interface RunSetup {
+interface PublishedSetup {
   config: RunConfig;
   state: TrainerState;
   /** The run folder on rank 0's machine (for messages and results). */
   runDir: string;
 }
 
-/** What a follower needs from its own creation options. */
-export interface FollowerOwnSettings {
-  config?: RunConfig | RunConfigInput;
-  resume?: string;
-  resumeOverrides?: Partial<Pick<RunConfig['train'], 'device' | 'threads' | 'progress'>>;
-}
-
-export class DataParallel {
+export class DataParallel implements TrainingStrategy {
   private group: ProcessGroup | undefined;
   /** Where this group's small exchange tensors live (CPU for Gloo). */
   private exchangeDevice: Device = 'cpu';
@@ -69,7 +63,7 @@ export class DataParallel {
   private pendingStop: string | undefined;
   private scratchDir: string | undefined;
   /** The run folder on rank 0's machine. */
-  runDirPath: string | undefined;
+  private leaderRunDir: string | undefined;
 
   private constructor(
     readonly options: ResolvedDistributedOptions,
@@ -118,33 +112,41 @@ export class DataParallel {
   // ---- set-up ------------------------------------------------------------------
 
   /**
-   * Rank 0: publish the run for the other ranks (a no-op elsewhere). A new
-   * run's folder may not exist yet (it is created once the run is set up):
-   * its path is then taken from the config.
+   * Rank 0 resolves the run and publishes it; the other ranks adopt it with
+   * their own device and thread settings, no progress display, and a
+   * private scratch folder standing for the run folder. A new run's folder
+   * may not exist yet on rank 0 (it is created once the run is set up): its
+   * path is then taken from the config.
    */
-  lead(config: RunConfig, state: TrainerState, runDir: RunDir | undefined): void {
-    if (!this.isLeader) return;
-    this.runDirPath = runDir?.path ?? path.resolve(config.output.dir, config.output.name ?? '');
-    this.rendezvous.setJson(SETUP_KEY, { config, state, runDir: this.runDirPath } satisfies RunSetup);
-  }
-
-  /**
-   * Other ranks: the run as rank 0 resolved it, with this process's own
-   * device and thread settings, no progress display, and a private scratch
-   * folder standing for the run folder.
-   */
-  follow(own: FollowerOwnSettings): { config: RunConfig; state: TrainerState; runDir: RunDir } {
-    const setup = this.rendezvous.getJson<RunSetup>(SETUP_KEY, this.rendezvousMs);
-    const saved = validateConfig(setup.config, 'the run config received from rank 0');
+  setup(resolve: () => RunSetup, own: OwnSettings): RunSetup {
+    if (this.isLeader) {
+      const setup = resolve();
+      const { config, state, runDir } = setup;
+      this.leaderRunDir = runDir?.path ?? path.resolve(config.output.dir, config.output.name ?? '');
+      this.rendezvous.setJson(SETUP_KEY, { config, state, runDir: this.leaderRunDir } satisfies PublishedSetup);
+      return setup;
+    }
+    const published = this.rendezvous.getJson<PublishedSetup>(SETUP_KEY, this.rendezvousMs);
+    const saved = validateConfig(published.config, 'the run config received from rank 0');
     const mine: Partial<RunConfig['train']> = own.resume ? { ...own.resumeOverrides } : pickOwnTrainSettings(own.config);
     const config: RunConfig = { ...saved, train: { ...saved.train, ...mine, progress: 'none' } };
-    this.runDirPath = setup.runDir;
+    this.leaderRunDir = published.runDir;
     const parent = path.join(os.tmpdir(), 'vbt-followers');
     mkdirSync(parent, { recursive: true });
     removeStaleScratch(parent);
     const runDir = RunDir.create(parent, `rank${this.rank}-${process.pid}-${randomBytes(4).toString('hex')}`);
     this.scratchDir = runDir.path;
-    return { config, state: setup.state, runDir };
+    // Weights come from rank 0 (syncModel), so a follower starts from the initial export.
+    return { config, state: published.state, runDir, resumeBackbone: null };
+  }
+
+  /** Whether this process writes the run folder: rank 0 alone. */
+  get writes(): boolean {
+    return this.isLeader;
+  }
+
+  runDirPath(local: RunDir): string {
+    return this.leaderRunDir ?? local.path;
   }
 
   /**
@@ -152,7 +154,7 @@ export class DataParallel {
    * cuda:localRank: one GPU per process) and connect the process group on
    * the backend rank 0 picked ('auto': NCCL on CUDA, Gloo on the CPU).
    */
-  start(requested: Device | 'auto'): Device {
+  device(requested: Device | 'auto'): Device {
     const localCuda = `cuda:${this.options.localRank}` as Device;
     const wanted = requested === 'cuda' ? localCuda : requested;
     const device = resolveDevice(wanted === 'auto' ? (resolveDevice('auto') === 'cpu' ? 'cpu' : localCuda) : wanted);
@@ -195,20 +197,21 @@ export class DataParallel {
     return this.pg.backend;
   }
 
-  /** Followers wait here until rank 0 has prepared the files every rank reads (see afterSharedFiles). */
-  beforeSharedFiles(): void {
-    if (this.follower) this.pg.barrier(this.rendezvousMs);
-  }
-
-  /** Rank 0, once the shared files (corpus, backbone export) exist: lets the followers go on. */
-  afterSharedFiles(): void {
-    if (this.isLeader) this.pg.barrier(this.rendezvousMs);
+  /** Rank 0 prepares the files every rank reads (synthetic corpus, exported backbone); the others wait for it, then read them. */
+  async prepareShared<T>(prepare: () => Promise<T>): Promise<T> {
+    if (this.isLeader) {
+      const result = await prepare();
+      this.pg.barrier(this.rendezvousMs);
+      return result;
+    }
+    this.pg.barrier(this.rendezvousMs);
+    return prepare();
   }
 
   // ---- weights -------------------------------------------------------------------
 
   /** Give every rank rank 0's parameters (heads and backbone), bucket by bucket. */
-  broadcastModel(model: MultitaskModel): void {
+  syncModel(model: MultitaskModel): void {
     scope(() => {
       const params = [...model.head.parameters(), ...model.backbone.namedParameters().values()];
       for (const bucket of planBuckets(params, this.options.bucketCapMb * 2 ** 20)) {
@@ -224,8 +227,17 @@ export class DataParallel {
 
   // ---- steps -----------------------------------------------------------------------
 
+  /** Rank r takes batches r, r + W, ... of the plan (shard.ts). */
+  shardEpoch(plans: readonly BatchPlan[], start: number): EpochShard {
+    return shardEpoch(plans, start, this.rank, this.worldSize);
+  }
+
+  batchesPerEpoch(total: number): number {
+    return batchesPerRank(total, this.worldSize);
+  }
+
   /** Average the gradients of `params` over the ranks (call after backward, before clipping and the optimizer step). */
-  syncGradients(params: readonly Tensor[]): void {
+  reduceGradients(params: readonly Tensor[]): void {
     if (params !== this.gradParams) {
       checkSameParameters(this.pg, this.exchangeDevice, params);
       this.gradSync = new GradientSync(this.pg, params, { bucketCapBytes: this.options.bucketCapMb * 2 ** 20 });
@@ -239,8 +251,8 @@ export class DataParallel {
     this.pendingStop ??= reason;
   }
 
-  /** End of a step: if any rank was asked to stop, all stop; returns the reason (undefined: go on). */
-  agreeStop(): string | undefined {
+  /** At a stop point: if any rank was asked to stop, all stop; returns the reason (undefined: go on). */
+  agreeStop(_at: StopPoint): string | undefined {
     if (!anyRank(this.pg, this.exchangeDevice, this.pendingStop !== undefined)) return undefined;
     const reason = this.pendingStop ?? 'stopped because another rank was asked to stop';
     this.pendingStop = undefined;
@@ -253,14 +265,14 @@ export class DataParallel {
    * evaluateModel over the ranks: each evaluates its share of the batches;
    * the merged result (the same on every rank) is that of the whole split.
    */
-  readonly evaluate = async (options: EvaluateOptions): Promise<EvaluationResult> => {
+  async evaluate(options: EvaluateOptions): Promise<EvaluationResult> {
     const { collectPredictions: _unused, ...rest } = options;
     const local = await evaluateShard({ ...rest, plans: shardForEvaluation(options.plans, this.rank, this.worldSize) });
     return combineShards(allGatherJson<ShardEvaluation>(this.pg, this.exchangeDevice, local), options.cccVariant);
-  };
+  }
 
   /** Rank 0's decision (e.g. early stopping) on every rank. */
-  leaderDecides(flag: boolean): boolean {
+  agree(flag: boolean): boolean {
     return rootDecides(this.pg, this.exchangeDevice, flag);
   }
 

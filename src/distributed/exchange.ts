@@ -6,7 +6,7 @@
  */
 import type { Device } from '../torch/dtype.js';
 import { scope, tensor, zeros } from '../torch/index.js';
-import type { ProcessGroup } from './process-group.js';
+import type { ProcessGroup } from '../torch/distributed.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -17,7 +17,7 @@ import { scope, tensor, zerosLike } from '../torch/index.js';
 import type { DType, Device } from '../torch/dtype.js';
 import { dtypeSize } from '../torch/dtype.js';
 import type { Tensor } from '../torch/tensor.js';
-import type { ProcessGroup } from './process-group.js';
+import type { ProcessGroup } from '../torch/distributed.js';
 
 /** Parameter indices per bucket, in order. */
 export function planBuckets(params: readonly Tensor[], bucketCapBytes: number): number[][] {

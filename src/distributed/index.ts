@@ -2,7 +2,8 @@
  * Data-parallel training on PyTorch's distributed engine (c10d): Gloo on the
  * CPU, NCCL on CUDA. A run is several processes (one per GPU), started by
  * `vbt train --nproc N` (launch.ts), torchrun or a cluster scheduler; each
- * gives the Trainer its DistributedOptions (or distributedFromEnv()).
+ * gives the Trainer the strategy `DataParallel.connect(options)` (options
+ * from distributedFromEnv(), or given).
  */
 export {
   type DistributedBackend,
@@ -22,7 +23,7 @@ export {
   type RendezvousOptions,
   availableBackends,
   exitWithParent,
-} from './process-group.js';
+} from '../torch/distributed.js';
 export { allGatherBytes, allGatherJson, anyRank, broadcastBytes, broadcastJson, rootDecides } from './exchange.js';
 export { GradientSync, type GradientSyncOptions, checkSameParameters, planBuckets } from './grad-sync.js';
 export { type EpochShard, batchesPerRank, shardEpoch, shardForEvaluation } from './shard.js';

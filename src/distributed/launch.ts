@@ -23,7 +23,7 @@ import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { ConfigError } from '../config/errors.js';
 import { DEFAULT_MASTER_ADDR, DEFAULT_MASTER_PORT, type DistributedOptions, distributedFromEnv, isLoopback } from './options.js';
-import { exitWithParent } from './process-group.js';
+import { exitWithParent } from '../torch/distributed.js';
 
 /** Environment variable naming the launcher's pid, so a worker can tell when it is gone. */
 export const LAUNCHER_PID_VARIABLE = 'VBT_LAUNCHER_PID';

@@ -12,7 +12,7 @@ import {
   type EvaluationResult,
   evaluationPass,
   mergeEvaluations,
-} from '../train/evaluation.js';
+} from '../run/evaluation.js';
 
 /** What one rank sends after evaluating its share. Plain JSON. */
 export type ShardEvaluation = EvaluationPartial;

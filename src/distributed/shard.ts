@@ -14,18 +14,9 @@
  * dealt out afresh to the new ranks.
  */
 import type { BatchPlan } from '../data/batch.js';
+import type { EpochShard } from '../train/strategy.js';
 
-/** One rank's part of the rest of an epoch. */
-export interface EpochShard {
-  /** This rank's batches, in order. */
-  readonly plans: BatchPlan[];
-  /** Position in the whole plan where this part starts (batches already consumed). */
-  readonly start: number;
-  /** Batches of the whole plan consumed per batch of this rank (the world size). */
-  readonly stride: number;
-  /** Position in the whole plan where the epoch ends for every rank. */
-  readonly end: number;
-}
+export type { EpochShard };
 
 /**
  * Rank `rank`'s batches of `plans` from position `start` on. With one

@@ -6,7 +6,7 @@
  * arg-max is the ensemble's class. Averaging probabilities rather than
  * taking a majority vote lets a confident member outweigh two hesitant ones.
  */
-import { TASKS, type Task } from '../data/schema.js';
+import { TASKS, type Task } from '../tasks.js';
 import type { ClipPredictions } from '../predict/raw-predictions.js';
 
 /** What an ensemble produced. */

@@ -5,7 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Split } from '../data/schema.js';
+import type { Split } from '../tasks.js';
 import { EnsembleError } from './combine-predictions.js';
 
 /** File name of a raw predictions file inside `predictions/<split>/`. */

@@ -15,11 +15,11 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Corpus } from '../data/corpus/corpus.js';
 import { readAvbCorpus, readExvoCorpus } from '../data/index.js';
-import type { Split, Task } from '../data/schema.js';
+import type { Split, Task } from '../tasks.js';
 import type { CccVariant } from '../metrics/index.js';
 import { EXVO_SUBMISSION_FILE, hasExvoTasks, writeExvoSubmission } from '../predict/exvo-submission.js';
 import { type ClipPredictions, readRawPredictions, writeRawPredictions } from '../predict/raw-predictions.js';
-import { writeFileAtomic } from '../train/run-dir.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { EnsembleError, combinePredictions } from './combine-predictions.js';
 import { resolvePredictionsFile, runPredictionsFile } from './prediction-sources.js';
 import { type PredictionScore, scorePredictions } from './score-predictions.js';
@@ -68,7 +68,10 @@ function readCorpus(c: EnsembleCorpus): Corpus {
 /** Only the ensemble's tasks of a member, so member and ensemble are scored alike. */
 function restrict(p: ClipPredictions, tasks: readonly Task[]): ClipPredictions {
   const byTask: ClipPredictions['byTask'] = {};
-  for (const t of tasks) byTask[t] = p.byTask[t];
+  for (const t of tasks) {
+    const values = p.byTask[t];
+    if (values) byTask[t] = values;
+  }
   return { ids: p.ids, byTask };
 }
 

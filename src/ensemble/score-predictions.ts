@@ -4,7 +4,7 @@
  * hold age in years and class probabilities, which is what the metrics take.
  */
 import type { Clip } from '../data/corpus/corpus.js';
-import { TASK_SPECS, type Task } from '../data/schema.js';
+import { TASK_SPECS, type Task } from '../tasks.js';
 import { type CccVariant, MetricsAccumulator, type MetricsReport } from '../metrics/index.js';
 import type { ClipPredictions } from '../predict/raw-predictions.js';
 import { EnsembleError } from './combine-predictions.js';

@@ -2,7 +2,7 @@
  * The two challenges' headline numbers, read off the per-task reports.
  * Values are null when the task was not evaluated.
  */
-import type { Task } from '../data/schema.js';
+import type { Task } from '../tasks.js';
 import { smtl } from './smtl.js';
 import type { TaskReport } from './task-report.js';
 

@@ -9,7 +9,7 @@
  * The CCC variant is chosen here (`cccVariant`, default 'population'; see
  * src/metrics/ccc.ts for why) and recorded in the report.
  */
-import { TASKS, type Task } from '../data/schema.js';
+import { TASKS, type Task } from '../tasks.js';
 import { type CccVariant, DEFAULT_CCC_VARIANT } from './ccc.js';
 import { type AvbSummary, type ExVoSummary, avbSummary, exvoSummary } from './challenge-summary.js';
 import {

@@ -3,7 +3,7 @@
  * objects are logged to metrics.jsonl and shown in report.html, so they hold
  * only JSON-safe values: every number is finite, and "not defined" is null.
  */
-import { TASK_SPECS, type Task } from '../data/schema.js';
+import { TASK_SPECS, type Task } from '../tasks.js';
 import { type CccVariant, DEFAULT_CCC_VARIANT, cccFromMoments, isCccDefined } from './ccc.js';
 import { classSupport, confusionMatrix, confusionTotal, predictedCounts } from './confusion.js';
 import { maeFromStats } from './mae.js';

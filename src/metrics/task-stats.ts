@@ -7,7 +7,7 @@
  * Everything here is plain data, so shard statistics can cross process
  * boundaries as JSON and be merged where the report is built.
  */
-import { TASK_SPECS, type Task } from '../data/schema.js';
+import { TASK_SPECS, type Task } from '../tasks.js';
 import { type AbsErrorStats, addAbsError, emptyAbsError, mergeAbsError } from './mae.js';
 import { argmaxRows, type ConfusionStats, addToConfusion, emptyConfusion, mergeConfusion } from './confusion.js';
 import { type PairMoments, addPair, emptyPairMoments, mergePairMoments } from './pair-moments.js';

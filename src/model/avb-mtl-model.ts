@@ -9,11 +9,12 @@
  * read. Task losses are combined by learned uncertainty weighting.
  */
 import type { AvbMtlModelConfig } from '../config/schema.js';
-import type { Task } from '../data/schema.js';
-import { TASK_SPECS } from '../data/schema.js';
+import type { Task } from '../tasks.js';
+import { TASK_SPECS } from '../tasks.js';
 import { type TaskLossFn, type TaskWeighting, cccLoss, createTaskWeighting, crossEntropyLoss, maeLoss, mseLoss } from '../losses/index.js';
-import { type Tensor, TorchError, cat, keep, nn, scope, tensor } from '../torch/index.js';
+import { type Tensor, TorchError, cat, nn, scope } from '../torch/index.js';
 import type { Backbone } from './backbone.js';
+import { ClassWeights, pickClassWeights } from './class-weights.js';
 import type { DeviceBatch, LossOutput, ModelLossOptions, MultitaskModel, TaskPredictionTensors } from './multitask-model.js';
 
 const INTERMEDIATE: Record<AvbMtlModelConfig['intermediate'], readonly Task[]> = {
@@ -22,12 +23,13 @@ const INTERMEDIATE: Record<AvbMtlModelConfig['intermediate'], readonly Task[]> =
   '2/3': ['country', 'type'],
 };
 
-/** Heads and task weighting: the trained part besides the backbone. */
+/** Heads and task weighting: the trained part besides the backbone (and the class weights its losses use). */
 class AvbMtlHead extends nn.Module {
   readonly mlps = new Map<Task, nn.MLP>();
   readonly weighting: TaskWeighting;
+  readonly classWeights: ClassWeights;
 
-  constructor(featureDim: number, config: AvbMtlModelConfig, first: readonly Task[]) {
+  constructor(featureDim: number, config: AvbMtlModelConfig, first: readonly Task[], classWeights: Partial<Record<Task, Float32Array>>) {
     super();
     const extra = first.reduce((n, t) => n + TASK_SPECS[t].size, 0);
     for (const task of config.tasks) {
@@ -41,6 +43,7 @@ class AvbMtlHead extends nn.Module {
         ? createTaskWeighting({ kind: 'uncertainty', tasks: config.tasks, form: config.uncertaintyForm })
         : createTaskWeighting({ kind: 'fixed', weights: Object.fromEntries(config.tasks.map((t) => [t, 1])) }),
     );
+    this.classWeights = this.registerModule('classWeights', new ClassWeights(classWeights));
   }
 }
 
@@ -54,7 +57,6 @@ export class AvbMtlModel implements MultitaskModel {
   readonly config: AvbMtlModelConfig;
   private readonly first: readonly Task[];
   private readonly lossFns = new Map<Task, TaskLossFn>();
-  private readonly classWeights = new Map<Task, Tensor>();
 
   constructor(
     readonly backbone: Backbone,
@@ -69,18 +71,17 @@ export class AvbMtlModel implements MultitaskModel {
         throw new TorchError(`model.intermediate '${config.intermediate}' predicts ${this.first.join(' and ')} first: add ${t} to model.tasks`);
       }
     }
-    this.head = new AvbMtlHead(backbone.hiddenSize, { ...config, tasks: [...this.tasks] }, this.first);
+    const weights = config.classWeights ? pickClassWeights(options.classWeights, this.tasks) : {};
+    this.head = new AvbMtlHead(backbone.hiddenSize, { ...config, tasks: [...this.tasks] }, this.first, weights);
     for (const task of this.tasks) this.lossFns.set(task, this.taskLoss(task, options));
   }
 
   private taskLoss(task: Task, options: AvbMtlModelOptions): TaskLossFn {
     const spec = TASK_SPECS[task];
     if (spec.kind === 'classification') {
-      const w = options.config.classWeights ? options.classWeights?.[task] : undefined;
-      if (w) this.classWeights.set(task, keep(tensor(w)));
       return (logits, target, inputs) =>
         crossEntropyLoss(logits, target, {
-          classWeights: this.classWeights.get(task) ?? null,
+          classWeights: this.head.classWeights.of(task),
           labelSmoothing: options.config.labelSmoothing,
           ...inputs,
         });
@@ -92,22 +93,15 @@ export class AvbMtlModel implements MultitaskModel {
     return (p, t, inputs) => cccLoss(p, t, { ...ccc, ...inputs });
   }
 
-  /** Move the heads (and class weights) to where the backbone is. */
+  /** Move the heads (with their class weights) to where the backbone is. */
   to(device: Parameters<Backbone['to']>[0]): this {
     this.head.to(device);
-    for (const [task, w] of this.classWeights) {
-      const moved = keep(w.to({ device }));
-      w.dispose();
-      this.classWeights.set(task, moved);
-    }
     return this;
   }
 
   dispose(): void {
     this.head.dispose();
     this.backbone.dispose();
-    for (const w of this.classWeights.values()) w.dispose();
-    this.classWeights.clear();
   }
 
   encode(batch: DeviceBatch): Tensor {

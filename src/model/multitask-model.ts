@@ -4,7 +4,7 @@
  * the modules it trains. Recipes implement it (avb-mtl-model.ts, and the
  * Burst2Vec model).
  */
-import type { Task } from '../data/schema.js';
+import type { Task } from '../tasks.js';
 import type { CccVariant } from '../metrics/index.js';
 import type { Tensor, nn } from '../torch/index.js';
 import type { Backbone } from './backbone.js';

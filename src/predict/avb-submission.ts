@@ -4,8 +4,8 @@
  * culture: the 40 country_emotion columns; type: Voc_Type (the class name).
  */
 import path from 'node:path';
-import { BURST_TYPES, TASK_SPECS, type Task } from '../data/schema.js';
-import { writeFileAtomic } from '../train/run-dir.js';
+import { BURST_TYPES, TASK_SPECS, type Task } from '../tasks.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import type { ClipPredictions } from './raw-predictions.js';
 
 const AVB_TASKS: readonly Task[] = ['high', 'two', 'culture', 'type'];

@@ -15,8 +15,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { EMOTIONS, TASK_SPECS, type Task } from '../data/schema.js';
-import { writeFileAtomic } from '../train/run-dir.js';
+import { EMOTIONS, TASK_SPECS, type Task } from '../tasks.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import type { ClipPredictions } from './raw-predictions.js';
 
 /** File name of the ExVo submission next to a raw predictions file. */

@@ -10,14 +10,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { TASKS, TASK_SPECS, type Task } from '../data/schema.js';
-import { writeFileAtomic } from '../train/run-dir.js';
+import { TASKS, TASK_SPECS, type Task } from '../tasks.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
-/** Predictions of every clip of a split: values row-major [n × size] per task. */
-export interface ClipPredictions {
-  ids: string[];
-  byTask: Partial<Record<Task, { size: number; values: number[] }>>;
-}
+import type { ClipPredictions } from '../run/clip-predictions.js';
+
+export type { ClipPredictions };
 
 /** Column names of a task in the raw file. */
 export function taskColumns(task: Task): string[] {

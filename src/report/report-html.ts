@@ -10,12 +10,12 @@
  *   synthetic demo corpus is not comparable to them;
  * - per-output and per-class tables, and the config.
  */
-import { renameSync, writeFileSync } from 'node:fs';
-import { TASKS, TASK_SPECS, type Task } from '../data/schema.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { TASKS, TASK_SPECS, type Task } from '../tasks.js';
 import type { MetricsReport } from '../metrics/evaluation.js';
 import { type PaperMetricKey, type PaperResult, PAPER_RESULTS } from '../metrics/paper-results.js';
 import type { TaskReport } from '../metrics/task-report.js';
-import type { MetricsRecord, TrainRecord, ValRecord } from './metrics-log.js';
+import type { MetricsRecord, TrainRecord, ValRecord } from '../run/metrics-log.js';
 import { type ChartSeries, type VerticalLine, PALETTE, escapeXml, lineChartSvg } from './svg-chart.js';
 
 /** What the report is built from. */
@@ -191,7 +191,7 @@ function charts(run: RunSeries): { section: 'training' | 'validation'; svg: stri
   // Learning rate per parameter group; groups whose scales differ a lot
   // (heads vs backbone) get a chart each, or the smaller would lie flat.
   const groups = [...new Set(train.flatMap((r) => Object.keys(r.lr)))];
-  const lrSeries = groups.map((g, i) => ({ name: g, ...present(train, (r) => r.lr[g]), color: PALETTE[i % PALETTE.length], markers: false }));
+  const lrSeries = groups.map((g, i) => ({ name: g, ...present(train, (r) => r.lr[g]), color: PALETTE[i % PALETTE.length]!, markers: false }));
   const peaks = lrSeries.map((s) => s.y.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0)).filter((p) => p > 0);
   const separate = peaks.length > 1 && Math.max(...peaks) > 5 * Math.min(...peaks);
   if (separate) {
@@ -455,7 +455,5 @@ export function buildReportHtml(input: ReportInput): string {
 
 /** Write report.html atomically (temporary file, then rename). */
 export function writeReportHtml(path: string, input: ReportInput): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, buildReportHtml(input), 'utf8');
-  renameSync(tmp, path);
+  writeFileAtomic(path, buildReportHtml(input));
 }

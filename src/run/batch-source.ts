@@ -7,7 +7,7 @@
 import type { Batch, BatchPlan } from '../data/batch.js';
 import type { Clip } from '../data/corpus/corpus.js';
 import { type BatchLoader, collateTargets } from '../data/index.js';
-import type { Task } from '../data/schema.js';
+import type { Task } from '../tasks.js';
 import type { DeviceBatch, MultitaskModel } from '../model/multitask-model.js';
 import { type Device, noGrad, scope, tensor } from '../torch/index.js';
 import { disposeDeviceBatch, targetsToDevice, toDeviceBatch } from './device-batch.js';

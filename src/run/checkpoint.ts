@@ -8,38 +8,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { EarlyStoppingState } from './early-stopping.js';
-import type { RunDir } from './run-dir.js';
+import { type RunDir, readValidatedJson } from './run-dir.js';
+import { type TrainerState, TrainerStateSchema } from './trainer-state.js';
 import type { Backbone } from '../model/backbone.js';
-import { type Tensor, saveSafetensors } from '../torch/index.js';
+import { ConfigError } from '../config/errors.js';
+import { type Device, type Tensor, TorchError, loadSafetensors, type nn, saveSafetensors } from '../torch/index.js';
 
 export type CheckpointKind = 'best' | 'last';
-
-/** Where training stands; enough to continue exactly from here. */
-export interface TrainerState {
-  version: 1;
-  /** Index of the current stage. */
-  stage: number;
-  /** Epoch within the stage (0-based) of the next batch. */
-  epoch: number;
-  /** Batches of that epoch already consumed. */
-  batchInEpoch: number;
-  /** Optimizer steps taken in this stage. */
-  stepInStage: number;
-  /** Optimizer steps taken in the whole run. */
-  globalStep: number;
-  earlyStopping: EarlyStoppingState;
-  /** The best validation of the run so far. */
-  best: { value: number; stage: number; epoch: number; step: number } | null;
-  /** Best monitor value per finished stage. */
-  stageBest: (number | null)[];
-  /** Whether the backbone weights differ from the initial export. */
-  backboneTrained: boolean;
-  /** Set when a stage ended (patience, epochs, steps); the next run moves on. */
-  stageDone: boolean;
-  /** True once every stage finished. */
-  finished: boolean;
-}
+export type { TrainerState };
 
 export interface CheckpointFiles {
   dir: string;
@@ -103,7 +79,7 @@ export function readCheckpoint(run: RunDir, kind: CheckpointKind): CheckpointFil
     if (!leftover) return null;
     dir = path.join(run.checkpoints, leftover);
   }
-  const state = JSON.parse(readFileSync(path.join(dir, 'trainer.json'), 'utf8')) as TrainerState;
+  const state = readValidatedJson(path.join(dir, 'trainer.json'), TrainerStateSchema);
   const backbone = path.join(dir, 'backbone.pt');
   const optimizer = path.join(dir, 'optimizer.bin');
   return {
@@ -113,4 +89,25 @@ export function readCheckpoint(run: RunDir, kind: CheckpointKind): CheckpointFil
     backbone: existsSync(backbone) ? backbone : null,
     optimizer: existsSync(optimizer) ? new Uint8Array(readFileSync(optimizer)) : null,
   };
+}
+
+/**
+ * Load a checkpoint's heads.safetensors into `head` (everything trained
+ * besides the backbone). A damaged file or one that does not fit the model
+ * is a ConfigError naming the file.
+ */
+export function loadHeads(head: nn.Module, file: string, device: Device): void {
+  let tensors: Map<string, Tensor>;
+  try {
+    ({ tensors } = loadSafetensors(file, { device }));
+  } catch (err) {
+    throw new ConfigError(err instanceof TorchError && err.message.includes(file) ? err.message : `${file}: ${(err as Error).message}`);
+  }
+  try {
+    head.loadStateDict(tensors);
+  } catch (err) {
+    throw new ConfigError(`${file} does not fit this run's model: ${(err as Error).message}`);
+  } finally {
+    for (const t of tensors.values()) t.dispose();
+  }
 }

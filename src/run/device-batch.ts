@@ -1,6 +1,6 @@
 /** Moving a data-pipeline Batch (typed arrays) onto the device as tensors. */
 import type { Batch } from '../data/batch.js';
-import type { Task } from '../data/schema.js';
+import type { Task } from '../tasks.js';
 import type { DeviceBatch, DeviceTargets } from '../model/multitask-model.js';
 import { type Device, type Tensor, tensor } from '../torch/index.js';
 

@@ -7,10 +7,10 @@
  * submission files.
  */
 import type { BatchPlan } from '../data/batch.js';
-import { TASK_SPECS, type Task, unscaleAge } from '../data/schema.js';
+import { TASK_SPECS, type Task, unscaleAge } from '../tasks.js';
 import { type CccVariant, type EvaluationStats, MetricsAccumulator, type MetricsReport, fromStats, mergeStats } from '../metrics/index.js';
 import type { MultitaskModel } from '../model/multitask-model.js';
-import type { ClipPredictions } from '../predict/raw-predictions.js';
+import type { ClipPredictions } from './clip-predictions.js';
 import { noGrad, scope } from '../torch/index.js';
 import type { BatchSource } from './batch-source.js';
 

@@ -9,7 +9,7 @@
  * so a NaN loss stays visible instead of turning into null.
  */
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-import type { Task } from '../data/schema.js';
+import type { Task } from '../tasks.js';
 import type { MetricsReport } from '../metrics/evaluation.js';
 
 /** Fields common to both record kinds. */

@@ -3,7 +3,6 @@
  * synthetic one generated into the cache on first use) and the backbone
  * (an export on disk, or a random initialisation exported into the cache).
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../config/errors.js';
@@ -11,22 +10,10 @@ import type { BackboneConfig, DataConfig } from '../config/schema.js';
 import type { PreprocessOptions } from '../audio/preprocess-settings.js';
 import type { Corpus } from '../data/corpus/corpus.js';
 import { inverseFrequencyClassWeights, readAvbCorpus, readExvoCorpus, readManifestCorpus } from '../data/index.js';
-import { TASK_SPECS, type Task } from '../data/schema.js';
-import { SYNTH_VERSION, writeSyntheticCorpus } from '../data/synth/index.js';
+import { TASK_SPECS, type Task } from '../tasks.js';
+import { SYNTH_VERSION, writeSyntheticCorpus } from '../synth/index.js';
 import { exportBackbone } from '../model/exporter.js';
-
-/** Build `final` in a private temporary sibling and rename it into place (parallel runs never see half of it). */
-async function buildAtomically(final: string, build: (tmp: string) => void | Promise<void>): Promise<void> {
-  if (existsSync(final)) return;
-  mkdirSync(path.dirname(final), { recursive: true });
-  const tmp = `${final}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    await build(tmp);
-    if (!existsSync(final)) renameSync(tmp, final);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-}
+import { buildAtomically, temporarySibling } from '../util/atomic-write.js';
 
 /** The corpus folder of a synthetic config (generated on first use). */
 export async function syntheticCorpusDir(data: DataConfig, log: (line: string) => void): Promise<string> {
@@ -97,16 +84,15 @@ export async function prepareBackbone(backbone: BackboneConfig, cacheDir: string
       log(`note: backbone ${backbone.family}-${backbone.config} with RANDOM weights (no backbone.path given): fine for benchmarks, useless for real training`);
     }
     log(`exporting a random ${backbone.family}-${backbone.config} backbone to ${file}`);
-    mkdirSync(path.dirname(file), { recursive: true });
-    const tmpDir = `${path.dirname(file)}/.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    mkdirSync(tmpDir);
+    // The archive's inner folder is named after the file: export under the final name, inside a temporary folder.
+    const folder = temporarySibling(file);
+    mkdirSync(folder, { recursive: true });
     try {
-      // The archive's inner folder is named after the file: export under the final name.
-      const tmp = path.join(tmpDir, path.basename(file));
-      await exportBackbone({ family: backbone.family, config: backbone.config, source: { kind: 'random', seed: backbone.seed }, out: tmp });
-      if (!existsSync(file)) renameSync(tmp, file);
+      const inner = path.join(folder, path.basename(file));
+      await exportBackbone({ family: backbone.family, config: backbone.config, source: { kind: 'random', seed: backbone.seed }, out: inner });
+      if (!existsSync(file)) renameSync(inner, file);
     } finally {
-      rmSync(tmpDir, { recursive: true, force: true });
+      rmSync(folder, { recursive: true, force: true });
     }
   }
   return file;

@@ -2,16 +2,13 @@
  * A run folder: runs/<name>/ with config.json, metrics.jsonl, checkpoints/,
  * predictions/ and report.html. Never silently overwritten.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import type { z } from 'zod';
 import { ConfigError } from '../config/errors.js';
-
-/** Write a file atomically: a temporary sibling, then rename. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
-}
+import { formatIssues, validateConfig } from '../config/load.js';
+import type { RunConfig } from '../config/schema.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 export class RunDir {
   private constructor(readonly path: string) {}
@@ -65,7 +62,35 @@ export class RunDir {
     writeFileAtomic(this.file(name), `${JSON.stringify(value, null, 2)}\n`);
   }
 
+  /** A JSON file of the run, parsed; errors name the file. */
   readJson(name: string): unknown {
-    return JSON.parse(readFileSync(this.file(name), 'utf8'));
+    return readJsonFile(this.file(name));
   }
+
+  /** The run's config.json, validated; errors name the file and the field. */
+  readConfig(): RunConfig {
+    return validateConfig(this.readJson('config.json'), this.file('config.json'));
+  }
+}
+
+/** Read and parse a JSON file; a missing or malformed file is a ConfigError naming it. */
+export function readJsonFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${file} is not valid JSON (${(err as Error).message}): the file is damaged; restore it or start the run again`);
+  }
+}
+
+/** Read a JSON file and validate it; errors name the file and the field. */
+export function readValidatedJson<S extends z.ZodType>(file: string, schema: S): z.infer<S> {
+  const result = schema.safeParse(readJsonFile(file));
+  if (!result.success) throw new ConfigError(formatIssues(result.error, file).replace(/^invalid config/, 'invalid file'));
+  return result.data;
 }

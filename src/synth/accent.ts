@@ -4,7 +4,7 @@
  * lets a model tell countries apart; it is deliberately smaller than the
  * differences between speakers, so country is learnable but not trivial.
  */
-import { COUNTRIES } from '../schema.js';
+import { COUNTRIES } from '../tasks.js';
 
 /** A country's colouring. */
 export interface Accent {

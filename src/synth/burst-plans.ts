@@ -4,7 +4,7 @@
  * pitch), vowel formants and envelope. The voice knobs (tempo in particular)
  * stretch the plans; the renderer turns a plan into samples.
  */
-import type { Rng } from '../../util/rng.js';
+import type { Rng } from '../util/rng.js';
 import type { VoiceControls } from './voice-controls.js';
 
 /** Formant frequencies F1–F4 in Hz (before the speaker's and accent's scaling). */

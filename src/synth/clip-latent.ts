@@ -3,8 +3,8 @@
  * (emotions, valence, arousal). The audio is rendered from this; the labels
  * are noisy observations of it.
  */
-import { EMOTIONS } from '../schema.js';
-import type { Rng } from '../../util/rng.js';
+import { EMOTIONS } from '../tasks.js';
+import type { Rng } from '../util/rng.js';
 import {
   AROUSAL_WEIGHTS,
   LATENT_NOISE,

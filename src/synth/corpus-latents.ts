@@ -4,8 +4,8 @@
  * observed labels. Cheap to compute, so tests can inspect the latent world
  * directly.
  */
-import type { Split } from '../schema.js';
-import { Rng } from '../../util/rng.js';
+import type { Split } from '../tasks.js';
+import { Rng } from '../util/rng.js';
 import { sampleClipLatent, type SynthClipLatent } from './clip-latent.js';
 import { observeLabels, type SynthClipLabels } from './labels.js';
 import { resolveSynthOptions, type ResolvedSynthOptions, type SynthGenerationOptions } from './options.js';

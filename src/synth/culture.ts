@@ -8,8 +8,8 @@
  * The transforms are part of the model, not of a corpus: they come from a
  * fixed seed, so every synthetic corpus shares the same "cultures".
  */
-import { CULTURE_COLUMNS, CULTURE_COUNTRY_ORDER, EMOTIONS, countryIndex } from '../schema.js';
-import { Rng } from '../../util/rng.js';
+import { CULTURE_COLUMNS, CULTURE_COUNTRY_ORDER, EMOTIONS, countryIndex } from '../tasks.js';
+import { Rng } from '../util/rng.js';
 import { clamp01 } from './sampling.js';
 
 /** One rater country's monotone transform of one emotion: `clamp01(bias + scale · x^gamma)`. */

@@ -6,7 +6,7 @@
  * DEVICE_TYPICAL_SHARE, otherwise on any of the four, and every speaker's
  * unit differs a little from the nominal response.
  */
-import type { Rng } from '../../util/rng.js';
+import type { Rng } from '../util/rng.js';
 import type { BiquadSpec } from './biquad.js';
 
 /** A device's nominal response and the country it is typical of. */

@@ -2,8 +2,8 @@
  * Observed labels: noisy readings of a clip's latent state and its speaker,
  * with the noise levels of LABEL_NOISE.
  */
-import { BURST_TYPES } from '../schema.js';
-import type { Rng } from '../../util/rng.js';
+import { BURST_TYPES } from '../tasks.js';
+import type { Rng } from '../util/rng.js';
 import type { SynthClipLatent } from './clip-latent.js';
 import { expectedCultureRatings } from './culture.js';
 import { LABEL_NOISE } from './model-tables.js';

@@ -7,7 +7,7 @@
  * `data_info.csv` keeps `Subject_ID` and `Country` for all rows (they are
  * metadata in A-VB, not a challenge task).
  */
-import { BURST_TYPES, COUNTRIES, CULTURE_COLUMNS, EMOTIONS, TWO_DIMENSIONS } from '../schema.js';
+import { BURST_TYPES, COUNTRIES, CULTURE_COLUMNS, EMOTIONS, TWO_DIMENSIONS } from '../tasks.js';
 import type { SynthCorpusLatents, SynthClip } from './corpus-latents.js';
 import { csvDocument, type CsvCell } from './csv-format.js';
 import type { LayoutTable, LayoutWriter } from './layout.js';

@@ -6,7 +6,7 @@
  * Test rows: Country, Age and the emotions are ExVo's targets, so Test rows
  * leave those cells empty; `Subject_ID` is kept.
  */
-import { COUNTRIES, EMOTIONS } from '../schema.js';
+import { COUNTRIES, EMOTIONS } from '../tasks.js';
 import type { SynthCorpusLatents } from './corpus-latents.js';
 import { csvDocument, type CsvCell } from './csv-format.js';
 import type { LayoutTable, LayoutWriter } from './layout.js';

@@ -4,7 +4,7 @@
  * and every noise level. Gathered here so the README, the tests and the code
  * speak of the same numbers. Orders follow `src/data/schema.ts`.
  */
-import { BURST_TYPES, COUNTRIES, EMOTIONS } from '../schema.js';
+import { BURST_TYPES, COUNTRIES, EMOTIONS } from '../tasks.js';
 
 /** Prior probability of each burst type (BURST_TYPES order); deliberately unbalanced. */
 export const TYPE_PRIOR: readonly number[] = [0.13, 0.22, 0.1, 0.1, 0.11, 0.1, 0.1, 0.14];

@@ -1,7 +1,7 @@
 /**
  * Options of the synthetic corpus generator, their defaults and validation.
  */
-import type { Split } from '../schema.js';
+import type { Split } from '../tasks.js';
 
 /** Fractions of clips per split; they are normalised to sum to 1. */
 export type SplitFractions = { readonly [S in Split]: number };

@@ -4,7 +4,7 @@
  * a random overall gain, so that neither absolute level nor a clean
  * background gives the labels away.
  */
-import type { Rng } from '../../util/rng.js';
+import type { Rng } from '../util/rng.js';
 import { applyBiquad, designBiquad } from './biquad.js';
 import type { DeviceProfile } from './devices.js';
 import { CHANNEL } from './model-tables.js';

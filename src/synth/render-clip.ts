@@ -5,7 +5,7 @@
  * share). Everything is drawn from the clip's own seed, so any clip can be
  * rendered alone, in any order, with identical results.
  */
-import { Rng } from '../../util/rng.js';
+import { Rng } from '../util/rng.js';
 import { planBurst, type Segment } from './burst-plans.js';
 import type { SynthClip } from './corpus-latents.js';
 import { AUDIO } from './model-tables.js';

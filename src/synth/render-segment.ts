@@ -4,7 +4,7 @@
  * aspiration noise, tilted, shaped by four formants, enveloped, and scaled
  * to the segment's level.
  */
-import type { Rng } from '../../util/rng.js';
+import type { Rng } from '../util/rng.js';
 import type { Segment } from './burst-plans.js';
 import { FormantCascade, FORMANT_COUNT } from './formants.js';
 import { rosenbergFlow } from './glottal.js';

@@ -1,7 +1,7 @@
 /**
  * Small sampling helpers on top of the project's seeded Rng.
  */
-import type { Rng } from '../../util/rng.js';
+import type { Rng } from '../util/rng.js';
 
 /** Draw an index with probability proportional to `weights` (non-negative, not all zero). */
 export function sampleCategorical(rng: Rng, weights: readonly number[]): number {

@@ -2,8 +2,8 @@
  * Synthetic speakers: who they are (the labels: subject id, country, age)
  * and how they sound (base pitch, vocal-tract scaling, accent colouring).
  */
-import { AGE_RANGE, COUNTRIES, type Split } from '../schema.js';
-import { Rng } from '../../util/rng.js';
+import { AGE_RANGE, COUNTRIES, type Split } from '../tasks.js';
+import { Rng } from '../util/rng.js';
 import { COUNTRY_PRIOR, LABEL_NOISE } from './model-tables.js';
 import { sampleSpeakerDevice, type DeviceProfile } from './devices.js';
 import { sampleCategorical } from './sampling.js';

@@ -3,8 +3,8 @@
  * speaker lands in the same split, so validation measures generalisation to
  * unseen voices.
  */
-import { COUNTRIES, SPLITS, type Split } from '../schema.js';
-import type { Rng } from '../../util/rng.js';
+import { COUNTRIES, SPLITS, type Split } from '../tasks.js';
+import type { Rng } from '../util/rng.js';
 import type { SplitFractions } from './options.js';
 import type { SynthSpeaker } from './speakers.js';
 

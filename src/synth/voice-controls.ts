@@ -5,7 +5,7 @@
  * accent, plus a little per-clip randomness (so the audio is not a
  * deterministic function of the labels either).
  */
-import type { Rng } from '../../util/rng.js';
+import type { Rng } from '../util/rng.js';
 import { ACCENTS, ACCENT_CONTOUR_DEPTH, type Accent } from './accent.js';
 import type { SynthClipLatent } from './clip-latent.js';
 import type { SynthSpeaker } from './speakers.js';

@@ -2,8 +2,8 @@
  * `writeSyntheticCorpus`: generate a synthetic corpus and write it to disk
  * in the A-VB or ExVo layout, with a `manifest.json` that summarises it.
  */
-import { encodeWav } from '../../audio/wav-encode.js';
-import { SPLITS, type Split } from '../schema.js';
+import { encodeWav } from '../audio/wav-encode.js';
+import { SPLITS, type Split } from '../tasks.js';
 import { generateSyntheticLatents, type SynthCorpusLatents } from './corpus-latents.js';
 import { prepareCorpusFolder, writeCorpusFile } from './corpus-files.js';
 import type { LayoutWriter, SynthLayoutName } from './layout.js';

@@ -1,18 +1,17 @@
 /**
- * Typed handles over the native c10d bindings (native/process_group.cc): the
- * rendezvous (a TCPStore on rank 0) and a process group with its
- * collectives. Like src/torch, this is a thin binding layer: it is the only
- * place outside src/torch that calls the addon, for the distributed
- * functions alone.
+ * Typed handles over the native c10d bindings (native/store.cc,
+ * native/process_group.cc, native/process_control.cc): the rendezvous (a
+ * TCPStore on rank 0) and a process group with its collectives. Data
+ * parallelism itself is src/distributed's; this file only binds.
  *
  * Every call is synchronous and bounded by a timeout: a peer that died or hung
  * becomes a TorchError saying what to check, never a process waiting forever.
  * After a failed collective the group is unusable (later calls fail at once).
  */
-import { TorchError } from '../torch/errors.js';
-import { type NativeReduceOp, type ProcessGroupHandle, type StoreHandle, native } from '../torch/native.js';
-import { type Device, dtypeSize } from '../torch/dtype.js';
-import type { Tensor } from '../torch/tensor.js';
+import { TorchError } from './errors.js';
+import { type NativeReduceOp, type ProcessGroupHandle, type StoreHandle, native } from './native.js';
+import { type Device, dtypeSize } from './dtype.js';
+import type { Tensor } from './tensor.js';
 
 /** Which c10d backends this build of the addon has. */
 export function availableBackends(): { gloo: boolean; nccl: boolean } {

@@ -59,4 +59,5 @@ export { type LoadOptions, type ModuleValue, ScriptModule, setJitOptimization } 
 export { Adam, type AdamSettings, AdamW, Optimizer, type OptimizerKind, type ParamGroup } from './optim.js';
 export { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from './safetensors.js';
 export { callRaw, opSchema } from './op-table.js';
+export { type TensorSite, formatLiveTensorSites, liveTensorSites, traceTensors, tracingTensors } from './trace.js';
 export * as nn from './nn/index.js';

@@ -3,8 +3,8 @@
  * length, a JSON header of {name: {dtype, shape, data_offsets}}, then the raw
  * little-endian data). Readable by Python's `safetensors` package.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import type { DType, Device } from './dtype.js';
 import { dtypeSize } from './dtype.js';
 import { TorchError } from './errors.js';
@@ -119,19 +119,7 @@ export function saveSafetensors(
   tensors: Map<string, Tensor> | Record<string, Tensor>,
   metadata?: Record<string, string>,
 ): void {
-  const bytes = encodeSafetensors(tensors, metadata);
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, bytes);
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(tmp, file);
+  writeFileAtomic(file, encodeSafetensors(tensors, metadata), { fsync: true });
 }
 
 /** Read a safetensors file; errors name the file. */

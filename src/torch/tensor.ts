@@ -10,6 +10,7 @@ import { TorchError } from './errors.js';
 import { type NativeArg, type NativeResult, type TensorHandle, native } from './native.js';
 import { callRaw } from './op-table.js';
 import { setTensorCheck, track, untrack } from './scope.js';
+import { recordCreation, recordDisposal } from './trace.js';
 
 /** Something that can stand where a tensor operand is expected. */
 export type Operand = Tensor | number;
@@ -32,6 +33,7 @@ export class Tensor<D extends DType = DType> implements Disposable {
   constructor(handle: TensorHandle) {
     this.#handle = handle;
     track(this);
+    recordCreation(this);
   }
 
   /** @internal The native handle; throws after dispose(). */
@@ -118,6 +120,7 @@ export class Tensor<D extends DType = DType> implements Disposable {
     native().dispose(this.#handle);
     this.#handle = null;
     untrack(this);
+    recordDisposal(this);
   }
   [Symbol.dispose](): void {
     this.dispose();

@@ -1,10 +1,7 @@
 /** Early stopping on a monitored value with patience and a minimum improvement. */
+import type { EarlyStoppingState } from '../run/trainer-state.js';
 
-export interface EarlyStoppingState {
-  best: number | null;
-  /** Validations since the last improvement. */
-  bad: number;
-}
+export type { EarlyStoppingState };
 
 export interface EarlyStoppingOptions {
   mode: 'min' | 'max';

@@ -3,7 +3,7 @@
  * back to the host waits for the GPU, so the training loop adds detached loss
  * tensors here and reads them only when it logs (every `logEvery` steps).
  */
-import type { Task } from '../data/schema.js';
+import type { Task } from '../tasks.js';
 import { type Tensor, keep, noGrad, scope } from '../torch/index.js';
 
 export interface WindowSummary {

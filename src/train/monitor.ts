@@ -1,6 +1,6 @@
 /** The value early stopping and checkpoint selection watch, from a validation. */
-import { TASKS, type Task } from '../data/schema.js';
-import type { EvaluationResult } from './evaluation.js';
+import { TASKS, type Task } from '../tasks.js';
+import type { EvaluationResult } from '../run/evaluation.js';
 
 /**
  * - 'val/loss': the weighted validation loss;

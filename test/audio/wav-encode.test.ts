@@ -12,8 +12,8 @@ interface Parsed {
   blockAlign: number;
   bitsPerSample: number;
   fmtSize: number;
-  cbSize?: number;
-  factFrames?: number;
+  cbSize: number | undefined;
+  factFrames: number | undefined;
   data: { offset: number; size: number };
 }
 

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BURST_TYPES, CULTURE_COLUMNS, EMOTIONS } from '../../src/data/schema.js';
+import { BURST_TYPES, CULTURE_COLUMNS, EMOTIONS } from '../../src/tasks.js';
 import { tinyBackbone } from '../fixtures/backbones.js';
 import { runCli } from '../fixtures/cli.js';
 

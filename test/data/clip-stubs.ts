@@ -1,6 +1,6 @@
 /** In-memory clips for sampler and batch tests (no files needed). */
 import type { Clip } from '../../src/data/corpus/corpus.js';
-import type { Labels, Split } from '../../src/data/schema.js';
+import type { Labels, Split } from '../../src/tasks.js';
 
 /** A clip with the given labels; audio path and source are placeholders no test opens. */
 export function stubClip(id: string, labels: Labels, split: Split = 'Train', frames = 16000): Clip {

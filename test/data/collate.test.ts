@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { batchBuffers } from '../../src/data/batch.js';
 import { collateBatch } from '../../src/data/collate.js';
-import { scaleAge } from '../../src/data/schema.js';
+import { scaleAge } from '../../src/tasks.js';
 import { stubClip } from './clip-stubs.js';
 
 const clips = [

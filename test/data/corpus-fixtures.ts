@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { BURST_TYPES, CULTURE_COLUMNS, EMOTIONS, type Split } from '../../src/data/schema.js';
+import { BURST_TYPES, CULTURE_COLUMNS, EMOTIONS, type Split } from '../../src/tasks.js';
 import { Rng } from '../../src/util/rng.js';
 import { pcm16Wav } from '../audio/wav-builders.js';
 

@@ -6,7 +6,7 @@ import { splitIndices, type Corpus } from '../../src/data/corpus/corpus.js';
 import { readExvoCorpus } from '../../src/data/corpus/exvo-corpus.js';
 import { readManifestCorpus } from '../../src/data/corpus/manifest-corpus.js';
 import { DataError } from '../../src/data/data-error.js';
-import { COUNTRIES, CULTURE_COLUMNS, EMOTIONS } from '../../src/data/schema.js';
+import { COUNTRIES, CULTURE_COLUMNS, EMOTIONS } from '../../src/tasks.js';
 import {
   fixtureId,
   fixtureLabels,

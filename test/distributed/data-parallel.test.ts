@@ -16,12 +16,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunConfigInput } from '../../src/config/schema.js';
 import { freePort } from '../../src/distributed/index.js';
-import type { EvaluationResult } from '../../src/train/evaluation.js';
-import { writeSyntheticCorpus } from '../../src/data/synth/index.js';
+import type { EvaluationResult } from '../../src/run/evaluation.js';
+import { writeSyntheticCorpus } from '../../src/synth/index.js';
 import { loadSafetensors } from '../../src/torch/index.js';
-import { readCheckpoint } from '../../src/train/checkpoint.js';
-import { readMetricsLog } from '../../src/train/metrics-log.js';
-import { RunDir } from '../../src/train/run-dir.js';
+import { readCheckpoint } from '../../src/run/checkpoint.js';
+import { readMetricsLog } from '../../src/run/metrics-log.js';
+import { RunDir } from '../../src/run/run-dir.js';
 import { tinyBackbone } from '../fixtures/backbones.js';
 import { FIXTURES, type Finished, jsonLines, runTs } from './spawn.js';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
-import { writeSyntheticCorpus } from '../../src/data/synth/index.js';
+import { writeSyntheticCorpus } from '../../src/synth/index.js';
 import { distributedFromEnv, launchWorkers, planLaunch, workerArguments } from '../../src/distributed/index.js';
 import { tinyBackbone } from '../fixtures/backbones.js';
 import { FIXTURES, alive, finished, startTs } from './spawn.js';

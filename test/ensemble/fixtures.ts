@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Clip } from '../../src/data/corpus/corpus.js';
-import type { Split } from '../../src/data/schema.js';
+import type { Split } from '../../src/tasks.js';
 import { type ClipPredictions, writeRawPredictions } from '../../src/predict/raw-predictions.js';
 import { Rng } from '../../src/util/rng.js';
 

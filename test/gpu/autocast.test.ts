@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Backbone } from '../../src/model/backbone.js';
 import * as T from '../../src/torch/index.js';
 import { cuda, differences, gpuSuite } from './cuda.js';
-import { disposeDeviceBatch, toDeviceBatch } from '../../src/train/device-batch.js';
+import { disposeDeviceBatch, toDeviceBatch } from '../../src/run/device-batch.js';
 import { hostBatch, tinyDeterministicBackbone, tinyRecipeA } from './tiny-model.js';
 
 describe.skipIf(!cuda.available)(gpuSuite('bf16 autocast on CUDA'), () => {

@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as T from '../../src/torch/index.js';
-import { disposeDeviceBatch, toDeviceBatch } from '../../src/train/device-batch.js';
+import { disposeDeviceBatch, toDeviceBatch } from '../../src/run/device-batch.js';
 import { cuda, gpuSuite } from './cuda.js';
 import { hostBatch, tinyDeterministicBackbone, tinyRecipeA } from './tiny-model.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TASK_SPECS, TASKS, type Task } from '../../src/data/schema.js';
+import { TASK_SPECS, TASKS, type Task } from '../../src/tasks.js';
 import { ccc } from '../../src/metrics/ccc.js';
 import {
   type EvaluationStats,

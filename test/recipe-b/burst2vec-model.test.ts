@@ -4,7 +4,7 @@
  * predictions, errors, and a training step that leaks no tensor.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TASK_SPECS, type Task } from '../../src/data/schema.js';
+import { TASK_SPECS, type Task } from '../../src/tasks.js';
 import { cccLoss, crossEntropyLoss, maeLoss } from '../../src/losses/index.js';
 import type { Backbone } from '../../src/model/backbone.js';
 import { buildModel } from '../../src/model/build-model.js';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/load.js';
 import { readExvoCorpus } from '../../src/data/index.js';
-import { EMOTIONS, type Task } from '../../src/data/schema.js';
+import { EMOTIONS, type Task } from '../../src/tasks.js';
 import { type MetricsReport, evaluate } from '../../src/metrics/index.js';
 import type { DeviceBatch } from '../../src/model/multitask-model.js';
 import { Trainer } from '../../src/train/trainer.js';

@@ -7,7 +7,7 @@ import { resolveConfig } from '../../src/config/load.js';
 import { Burst2VecModelSchema, type RunConfig } from '../../src/config/schema.js';
 import type { Clip } from '../../src/data/corpus/corpus.js';
 import { planEpoch } from '../../src/data/index.js';
-import type { Task } from '../../src/data/schema.js';
+import type { Task } from '../../src/tasks.js';
 
 function burst2vec(config: RunConfig) {
   if (config.model.kind !== 'burst2vec') throw new Error('not a burst2vec config');

@@ -3,7 +3,7 @@
  * features (no audio), for checking losses and gradients in float64.
  */
 import { type Burst2VecModelConfig, Burst2VecModelSchema } from '../../src/config/schema.js';
-import type { Task } from '../../src/data/schema.js';
+import type { Task } from '../../src/tasks.js';
 import { Backbone } from '../../src/model/backbone.js';
 import { Burst2VecModel } from '../../src/model/burst2vec/burst2vec-model.js';
 import type { DeviceBatch, DeviceTargets } from '../../src/model/multitask-model.js';

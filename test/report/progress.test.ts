@@ -7,7 +7,7 @@ import {
   SilentProgress,
   createProgressReporter,
   formatDuration,
-} from '../../src/train/progress.js';
+} from '../../src/report/progress.js';
 
 /** A stream that keeps what is written; `isTTY` as given. */
 function fakeStream(isTTY: boolean): { write(chunk: string): boolean; isTTY: boolean; text(): string } {

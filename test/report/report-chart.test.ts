@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeXml, formatTicks, lineChartSvg, niceTicks } from '../../src/train/svg-chart.js';
+import { escapeXml, formatTicks, lineChartSvg, niceTicks } from '../../src/report/svg-chart.js';
 
 /** Polylines of an SVG: series name and parsed points. */
 function polylines(svg: string): { series: string; points: [number, number][] }[] {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/metrics/evaluation.js';
-import type { MetricsRecord } from '../../src/train/metrics-log.js';
-import { buildReportHtml, smoothEma, writeReportHtml } from '../../src/train/report-html.js';
+import type { MetricsRecord } from '../../src/run/metrics-log.js';
+import { buildReportHtml, smoothEma, writeReportHtml } from '../../src/report/report-html.js';
 import { Rng } from '../../src/util/rng.js';
 
 const TRAIN_N = 120;

@@ -9,7 +9,7 @@ import {
   parseMetricsLog,
   readMetricsLog,
   serializeRecord,
-} from '../../src/train/metrics-log.js';
+} from '../../src/run/metrics-log.js';
 
 const dirs: string[] = [];
 function tempFile(): string {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { burstTypeIndex } from '../../src/data/schema.js';
-import { DEVICE_PROFILES } from '../../src/data/synth/devices.js';
-import { generateSyntheticLatents, renderClip, type SynthClip, type SynthSpeaker } from '../../src/data/synth/index.js';
-import { upsample } from '../../src/data/synth/upsample.js';
-import { voiceControls } from '../../src/data/synth/voice-controls.js';
+import { burstTypeIndex } from '../../src/tasks.js';
+import { DEVICE_PROFILES } from '../../src/synth/devices.js';
+import { generateSyntheticLatents, renderClip, type SynthClip, type SynthSpeaker } from '../../src/synth/index.js';
+import { upsample } from '../../src/synth/upsample.js';
+import { voiceControls } from '../../src/synth/voice-controls.js';
 import { Rng } from '../../src/util/rng.js';
 
 describe('upsample', () => {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeSyntheticCorpus, type SynthLayoutName } from '../../src/data/synth/index.js';
+import { writeSyntheticCorpus, type SynthLayoutName } from '../../src/synth/index.js';
 
 /** Relative path → SHA-256 of every file under `dir`. */
 function digest(dir: string): Map<string, string> {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { AGE_RANGE, BURST_TYPES, COUNTRIES, CULTURE_COLUMNS, EMOTIONS, SPLITS, burstTypeIndex } from '../../src/data/schema.js';
+import { AGE_RANGE, BURST_TYPES, COUNTRIES, CULTURE_COLUMNS, EMOTIONS, SPLITS, burstTypeIndex } from '../../src/tasks.js';
 import {
   LABEL_NOISE,
   expectedCultureRatings,
   generateSyntheticLatents,
   resolveSynthOptions,
   type SynthClip,
-} from '../../src/data/synth/index.js';
+} from '../../src/synth/index.js';
 
 const emotion = (name: string): number => (EMOTIONS as readonly string[]).indexOf(name);
 const type = (name: string): number => burstTypeIndex(name) as number;

@@ -3,8 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BURST_TYPES, CULTURE_COLUMNS } from '../../src/data/schema.js';
-import { csvDocument, csvField } from '../../src/data/synth/csv-format.js';
+import { BURST_TYPES, CULTURE_COLUMNS } from '../../src/tasks.js';
+import { csvDocument, csvField } from '../../src/synth/csv-format.js';
 import {
   SYNTH_VERSION,
   clipFileAudio,
@@ -14,7 +14,7 @@ import {
   type SynthCorpusOptions,
   type SynthSpeaker,
   type SynthSummary,
-} from '../../src/data/synth/index.js';
+} from '../../src/synth/index.js';
 
 const EMOTION_HEADER = ['Awe', 'Excitement', 'Amusement', 'Awkwardness', 'Fear', 'Horror', 'Distress', 'Triumph', 'Sadness', 'Surprise'];
 const COUNTRY_NAMES = ['China', 'United States', 'South Africa', 'Venezuela'];

@@ -6,8 +6,8 @@
  * stopped carrying the labels, these would fall to chance.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { burstTypeIndex, EMOTIONS } from '../../src/data/schema.js';
-import { generateSyntheticLatents, renderClip, type SynthSpeaker } from '../../src/data/synth/index.js';
+import { burstTypeIndex, EMOTIONS } from '../../src/tasks.js';
+import { generateSyntheticLatents, renderClip, type SynthSpeaker } from '../../src/synth/index.js';
 
 const FS = 16000;
 const FRAME = 400; // 25 ms

@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -48,5 +49,13 @@ describe('prebuild selection', () => {
     const found = listPrebuilds(dir);
     expect(found.map((p) => path.basename(p.dir))).toEqual(['linux-x64-torch2.11.0-cu130']);
     expect(listPrebuilds(path.join(dir, 'missing'))).toEqual([]);
+  });
+
+  it('names prebuild folders by platform, architecture, LibTorch version and CUDA tag', () => {
+    const rules = createRequire(import.meta.url)('../../scripts/prebuild-rules.cjs') as {
+      prebuildName(lt: { version: string; cudaTag: string }, platform?: string, arch?: string): string;
+    };
+    expect(rules.prebuildName({ version: '2.11.0', cudaTag: 'cu130' }, 'linux', 'x64')).toBe('linux-x64-torch2.11.0-cu130');
+    expect(rules.prebuildName({ version: '1.13.1', cudaTag: 'cpu' })).toBe(`${process.platform}-${process.arch}-torch1.13.1-cpu`);
   });
 });

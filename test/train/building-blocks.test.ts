@@ -4,10 +4,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/load.js';
 import * as T from '../../src/torch/index.js';
-import { type TrainerState, readCheckpoint, writeCheckpoint } from '../../src/train/checkpoint.js';
+import { type TrainerState, readCheckpoint, writeCheckpoint } from '../../src/run/checkpoint.js';
 import { EarlyStopping } from '../../src/train/early-stopping.js';
 import { checkMonitorName, monitorValue } from '../../src/train/monitor.js';
-import { RunDir } from '../../src/train/run-dir.js';
+import { RunDir } from '../../src/run/run-dir.js';
 import { lrFactor } from '../../src/train/schedule.js';
 
 describe('learning-rate schedules', () => {

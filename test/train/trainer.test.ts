@@ -4,12 +4,12 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunConfigInput } from '../../src/config/schema.js';
 import { readAvbCorpus, splitIndices } from '../../src/data/index.js';
-import { BURST_TYPES, COUNTRIES } from '../../src/data/schema.js';
+import { BURST_TYPES, COUNTRIES } from '../../src/tasks.js';
 import { evaluate } from '../../src/metrics/index.js';
 import * as T from '../../src/torch/index.js';
-import { readCheckpoint } from '../../src/train/checkpoint.js';
-import { readMetricsLog } from '../../src/train/metrics-log.js';
-import { RunDir } from '../../src/train/run-dir.js';
+import { readCheckpoint } from '../../src/run/checkpoint.js';
+import { readMetricsLog } from '../../src/run/metrics-log.js';
+import { RunDir } from '../../src/run/run-dir.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { tinyBackbone } from '../fixtures/backbones.js';
 
@@ -187,15 +187,21 @@ describe('Trainer on the synthetic corpus', () => {
   it('a training step leaves the live-tensor count unchanged, and close() frees every tensor of the run', async () => {
     const counts: number[] = [];
     const before = T.liveTensors();
-    const trainer = await Trainer.create({
-      config: config('leaks', { stages: [{ name: 'finetune', freeze: 'none', lr: 1e-3, epochs: 1, patience: 1, maxSteps: 8 }] }),
-      callbacks: [{ onStepEnd: () => void counts.push(T.liveTensors()) }],
-    });
-    await trainer.fit();
-    await trainer.close();
-    expect(counts.length).toBe(8);
-    expect(new Set(counts).size).toBe(1);
-    expect(T.liveTensors()).toBe(before);
+    // A failure names where the tensors left behind were created.
+    T.traceTensors(true);
+    try {
+      const trainer = await Trainer.create({
+        config: config('leaks', { stages: [{ name: 'finetune', freeze: 'none', lr: 1e-3, epochs: 1, patience: 1, maxSteps: 8 }] }),
+        callbacks: [{ onStepEnd: () => void counts.push(T.liveTensors()) }],
+      });
+      await trainer.fit();
+      await trainer.close();
+      expect(counts.length).toBe(8);
+      expect(new Set(counts).size, `live tensors per step: ${counts.join(', ')}\n${T.formatLiveTensorSites()}`).toBe(1);
+      expect(T.liveTensors(), T.formatLiveTensorSites()).toBe(before);
+    } finally {
+      T.traceTensors(false);
+    }
   }, 120_000);
 
   it('refuses to overwrite a run folder and names the fix', async () => {

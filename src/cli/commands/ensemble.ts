@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { type EnsembleResult, runEnsemble } from '../../ensemble/index.js';
-import { SPLITS, type Split, TASK_SPECS, type Task } from '../../data/schema.js';
+import { SPLITS, type Split, TASK_SPECS, type Task } from '../../tasks.js';
 import type { MetricsReport } from '../../metrics/index.js';
 
 interface EnsembleFlags {

@@ -1,6 +1,6 @@
 /** `vbt eval`: a checkpoint's metrics on a split. */
 import type { Argv } from 'yargs';
-import type { Split } from '../../data/schema.js';
+import type { Split } from '../../tasks.js';
 import { InferenceSession } from '../../predict/inference-session.js';
 import { formatMetrics } from '../format-metrics.js';
 import { type RunFlags, openOptions, withRunFlags } from '../run-options.js';

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import type { Split } from '../../data/schema.js';
+import type { Split } from '../../tasks.js';
 import { writeAvbSubmissions } from '../../predict/avb-submission.js';
 import { EXVO_SUBMISSION_FILE, hasExvoTasks, writeExvoSubmission } from '../../predict/exvo-submission.js';
 import { InferenceSession } from '../../predict/inference-session.js';

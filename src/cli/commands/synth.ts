@@ -1,6 +1,6 @@
 /** `vbt synth`: write a synthetic corpus in the A-VB or ExVo layout. */
 import type { Argv } from 'yargs';
-import { writeSyntheticCorpus } from '../../data/synth/index.js';
+import { writeSyntheticCorpus } from '../../synth/index.js';
 
 export function synthCommand(yargs: Argv): Argv {
   return yargs.command(

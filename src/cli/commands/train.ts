@@ -2,8 +2,10 @@
 import type { Argv } from 'yargs';
 import { readConfigFile, resolveConfig } from '../../config/load.js';
 import { RECIPES } from '../../config/recipes/index.js';
-import { TASK_SPECS, type Task } from '../../data/schema.js';
+import { TASK_SPECS, type Task } from '../../tasks.js';
+import { DataParallel } from '../../distributed/data-parallel.js';
 import { exitWithLauncher, launchWorkers, planLaunch, workerArguments } from '../../distributed/launch.js';
+import type { OwnSettings } from '../../train/strategy.js';
 import { Trainer } from '../../train/trainer.js';
 import { type ConfigFlags, type DistributedFlags, flagOverrides, withConfigFlags, withDistributedFlags } from '../config-flags.js';
 
@@ -42,26 +44,26 @@ export function trainCommand(yargs: Argv): Argv {
       }
       const distributed = plan.kind === 'worker' ? plan.options : undefined;
       if (distributed) exitWithLauncher();
-      let trainer: Trainer;
+      let own: OwnSettings;
       if (flags.resume) {
-        trainer = await Trainer.create({
-          ...(distributed ? { distributed } : {}),
+        own = {
           resume: flags.resume,
           resumeOverrides: {
             ...(flags.device ? { device: flags.device as never } : {}),
             ...(flags.threads ? { threads: flags.threads } : {}),
             ...(flags.progress ? { progress: flags.progress as never } : {}),
           },
-          handleSignals: true,
-        });
+        };
       } else {
         const fileRecipe = flags.config ? (readConfigFile(flags.config).recipe as string | undefined) : undefined;
         const recipeName = flags.recipe ?? fileRecipe ?? 'demo';
         const recipe = RECIPES[recipeName];
         const overrides = flagOverrides(flags, recipe?.data.corpus.kind, recipe?.train.stages.length ?? 0);
-        const config = resolveConfig({ recipe: recipeName, ...(flags.config ? { file: flags.config } : {}), overrides });
-        trainer = await Trainer.create({ config, handleSignals: true, ...(distributed ? { distributed } : {}) });
+        own = { config: resolveConfig({ recipe: recipeName, ...(flags.config ? { file: flags.config } : {}), overrides }) };
       }
+      // Joining the rendezvous blocks until every worker has joined (or its timeout); the Trainer closes it.
+      const strategy = distributed ? DataParallel.connect(distributed) : undefined;
+      const trainer = await Trainer.create({ ...own, handleSignals: true, ...(strategy ? { strategy } : {}) });
       try {
         const started = performance.now();
         const result = await trainer.fit();

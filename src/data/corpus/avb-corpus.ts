@@ -12,7 +12,7 @@
  * empty labels or no row in a labels file; Train and Val rows must have all.
  */
 import { join } from 'node:path';
-import type { Task } from '../schema.js';
+import type { Task } from '../../tasks.js';
 import { DataError } from '../data-error.js';
 import { addClipRows, startCorpus } from './clip-rows.js';
 import type { CorpusBuilder } from './corpus-builder.js';

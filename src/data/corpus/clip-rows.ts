@@ -3,7 +3,7 @@
  * declares the clips (A-VB's and ExVo's data_info.csv, a manifest), with its
  * id, audio file, split, the labels held in that row and the speaker.
  */
-import type { Task } from '../schema.js';
+import type { Task } from '../../tasks.js';
 import { BadRowPolicy, DataError } from '../data-error.js';
 import { CorpusBuilder } from './corpus-builder.js';
 import type { CorpusLayout, CorpusReadOptions } from './corpus.js';

@@ -5,7 +5,7 @@
  */
 import { AudioError } from '../../audio/audio-error.js';
 import { probeWavFile } from '../../audio/wav-probe.js';
-import { TASKS, type Labels, type Split, type Task } from '../schema.js';
+import { TASKS, type Labels, type Split, type Task } from '../../tasks.js';
 import { BadRowPolicy, DataError } from '../data-error.js';
 import type { Clip, ClipAudioInfo, ClipSource, Corpus, CorpusLayout } from './corpus.js';
 

@@ -2,7 +2,7 @@
  * What every corpus reader produces: clips with their split, labels and
  * audio file, plus the tasks the corpus has.
  */
-import type { Labels, Split, Task } from '../schema.js';
+import type { Labels, Split, Task } from '../../tasks.js';
 import type { DroppedRow } from '../data-error.js';
 
 /** Where a clip was declared, for error messages about it. */

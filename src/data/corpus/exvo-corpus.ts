@@ -10,7 +10,7 @@
  * rows must have all of them.
  */
 import { join } from 'node:path';
-import type { Task } from '../schema.js';
+import type { Task } from '../../tasks.js';
 import { DataError } from '../data-error.js';
 import { addClipRows, startCorpus } from './clip-rows.js';
 import { resolveCorpusPath } from './corpus-path.js';

@@ -16,7 +16,7 @@ import {
   type Labels,
   type Split,
   type Task,
-} from '../schema.js';
+} from '../../tasks.js';
 import { DataError } from '../data-error.js';
 import { cell, type TableRow } from './table.js';
 

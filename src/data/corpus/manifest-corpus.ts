@@ -14,7 +14,7 @@
  * must be. Any row may leave a task's cells empty (no label for that clip).
  */
 import { dirname, extname } from 'node:path';
-import { TASKS, type Task } from '../schema.js';
+import { TASKS, type Task } from '../../tasks.js';
 import { DataError } from '../data-error.js';
 import { addClipRows, startCorpus } from './clip-rows.js';
 import { resolveCorpusPath } from './corpus-path.js';

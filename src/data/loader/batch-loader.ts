@@ -12,7 +12,7 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { PreprocessOptions } from '../../audio/preprocess-settings.js';
-import type { Task } from '../schema.js';
+import type { Task } from '../../tasks.js';
 import type { Batch, BatchPlan } from '../batch.js';
 import type { Clip } from '../corpus/corpus.js';
 import { BatchProducer, type BatchProducerOptions } from './batch-producer.js';

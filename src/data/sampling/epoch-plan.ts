@@ -6,7 +6,7 @@
  * is always the same, whatever was planned before.
  */
 import { Rng } from '../../util/rng.js';
-import type { Task } from '../schema.js';
+import type { Task } from '../../tasks.js';
 import type { BatchPlan } from '../batch.js';
 import type { Clip } from '../corpus/corpus.js';
 import { oversampleJointBins, type JointOversamplingOptions } from './joint-oversampling.js';

@@ -8,7 +8,7 @@
  * training clips. A class that never occurs in training gets the neutral
  * weight 1 (there is nothing to balance it against).
  */
-import { TASK_SPECS } from '../schema.js';
+import { TASK_SPECS } from '../../tasks.js';
 import type { Clip } from '../corpus/corpus.js';
 
 /** A classification task. */

@@ -15,7 +15,7 @@
  * above the target are left as they are.
  */
 import type { Rng } from '../../util/rng.js';
-import { AGE_RANGE } from '../schema.js';
+import { AGE_RANGE } from '../../tasks.js';
 import type { Clip } from '../corpus/corpus.js';
 
 /** Options of {@link oversampleJointBins}. */

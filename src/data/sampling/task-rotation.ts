@@ -9,7 +9,7 @@
  * task (the task discriminator sees balanced task labels).
  */
 import type { Rng } from '../../util/rng.js';
-import type { Task } from '../schema.js';
+import type { Task } from '../../tasks.js';
 import type { BatchPlan } from '../batch.js';
 import type { Clip } from '../corpus/corpus.js';
 import { bucketedBatches, shuffledBatches } from './length-bucketing.js';

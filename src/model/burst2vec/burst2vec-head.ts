@@ -10,8 +10,9 @@
  * `discriminator.*`.
  */
 import type { Burst2VecModelConfig } from '../../config/schema.js';
-import { TASK_SPECS, type Task } from '../../data/schema.js';
+import { TASK_SPECS, type Task } from '../../tasks.js';
 import { nn } from '../../torch/index.js';
+import { ClassWeights } from '../class-weights.js';
 
 type Layer = nn.Module & nn.Layer;
 
@@ -63,8 +64,10 @@ export class Burst2VecHead extends nn.Module {
   readonly heads: TaskModules<nn.MLP>;
   /** Shared features → one logit per task; null in the "-Adv" variant. */
   readonly discriminator: nn.MLP | null;
+  /** Class weights of the cross-entropy losses (when the config asks for them). */
+  readonly classWeights: ClassWeights;
 
-  constructor(featureDim: number, tasks: readonly Task[], config: Burst2VecModelConfig) {
+  constructor(featureDim: number, tasks: readonly Task[], config: Burst2VecModelConfig, classWeights: Partial<Record<Task, Float32Array>> = {}) {
     super();
     const { projectionDim: p, extractorDim: e, headHidden: h } = config;
     const extractor = () => new nn.Sequential(...dense(p, e, config), new nn.Linear(e, e), activation(config.activation));
@@ -75,5 +78,6 @@ export class Burst2VecHead extends nn.Module {
     this.concat = this.registerModule('concat', new TaskModules(tasks, () => new nn.Sequential(new nn.Linear(2 * e, e), activation(config.activation))));
     this.heads = this.registerModule('heads', new TaskModules(tasks, (t) => new nn.MLP(e, h, TASK_SPECS[t].size, mlpOptions)));
     this.discriminator = config.adversarial ? this.registerModule('discriminator', new nn.MLP(e, h, tasks.length, mlpOptions)) : null;
+    this.classWeights = this.registerModule('classWeights', new ClassWeights(classWeights));
   }
 }

@@ -5,21 +5,24 @@
  * classification: cross-entropy), so the model also runs on A-VB tasks.
  */
 import type { Burst2VecModelConfig } from '../../config/schema.js';
-import { TASK_SPECS, type Task } from '../../data/schema.js';
-import { type TaskLossFn, classificationLoss, regressionLoss } from '../../losses/index.js';
+import { TASK_SPECS, type Task } from '../../tasks.js';
+import { type TaskLossFn, crossEntropyLoss, regressionLoss } from '../../losses/index.js';
+import type { Tensor } from '../../torch/index.js';
 import type { ModelLossOptions } from '../multitask-model.js';
 
 export interface Burst2VecLossOptions extends ModelLossOptions {
   config: Burst2VecModelConfig;
 }
 
-/** The loss of one task with the run's settings bound. */
-export function burst2vecTaskLoss(task: Task, options: Burst2VecLossOptions): TaskLossFn {
+/**
+ * The loss of one task with the run's settings bound; `classWeightsOf`
+ * gives a classification task's weights (buffers of the model's head) at
+ * call time.
+ */
+export function burst2vecTaskLoss(task: Task, options: Burst2VecLossOptions, classWeightsOf: (task: Task) => Tensor | null): TaskLossFn {
   const { config } = options;
   if (TASK_SPECS[task].kind === 'classification') {
-    const weights = config.classWeights ? options.classWeights?.[task] : undefined;
-    // Weights as plain numbers: the loss uploads them per call, so the model owns no tensor outside its head.
-    return classificationLoss('cross-entropy', weights ? { classWeights: weights } : {});
+    return (logits, target, inputs = {}) => crossEntropyLoss(logits, target, { classWeights: classWeightsOf(task), ...inputs });
   }
   const name = task === 'age' ? config.ageLoss : config.emotionLoss;
   return regressionLoss(name, { ccc: { variant: options.cccVariant ?? 'population', over: config.cccLoss } });

@@ -69,11 +69,12 @@
  * representation works alone, and does not say which one it submitted).
  */
 import type { Burst2VecModelConfig } from '../../config/schema.js';
-import { TASK_SPECS, type Task } from '../../data/schema.js';
+import { TASK_SPECS, type Task } from '../../tasks.js';
 import type { TaskLossFn } from '../../losses/index.js';
 import { crossEntropyLoss } from '../../losses/index.js';
 import { type Device, type Tensor, TorchError, cat, full, gradReverse, scope } from '../../torch/index.js';
 import type { Backbone } from '../backbone.js';
+import { pickClassWeights } from '../class-weights.js';
 import type { DeviceBatch, DeviceTargets, LossOutput, MultitaskModel, TaskPredictionTensors } from '../multitask-model.js';
 import { Burst2VecHead } from './burst2vec-head.js';
 import { type Burst2VecLossOptions, burst2vecTaskLoss } from './burst2vec-losses.js';
@@ -119,8 +120,9 @@ export class Burst2VecModel implements MultitaskModel {
   ) {
     this.config = options.config;
     this.tasks = [...new Set(options.config.tasks)];
-    this.head = new Burst2VecHead(backbone.hiddenSize, this.tasks, this.config);
-    for (const task of this.tasks) this.lossFns.set(task, burst2vecTaskLoss(task, options));
+    const weights = this.config.classWeights ? pickClassWeights(options.classWeights, this.tasks) : {};
+    this.head = new Burst2VecHead(backbone.hiddenSize, this.tasks, this.config, weights);
+    for (const task of this.tasks) this.lossFns.set(task, burst2vecTaskLoss(task, options, (t) => this.head.classWeights.of(t)));
   }
 
   /** Move the trained part to where the backbone is. */

@@ -1,0 +1,115 @@
+/**
+ * Assembling a run from its config: the steps training and inference share.
+ *
+ *   process settings (threads, TorchScript optimisation, TF32 on CUDA)
+ *   corpus + backbone export   (prepare.ts: read or generate, export if random)
+ *   ─► backbone on the device ─► model (class weights from the training split)
+ *   ─► preprocessing at the backbone's rate, clip lengths, the batch loader
+ *   ─► the precision rule (autocast)
+ *
+ * `Trainer.create` and `InferenceSession.open` differ only in where the
+ * config and the weights come from.
+ */
+import path from 'node:path';
+import type { PreprocessOptions } from '../audio/preprocess-settings.js';
+import type { RunConfig, TrainConfig } from '../config/schema.js';
+import type { Corpus } from '../data/corpus/corpus.js';
+import { BatchLoader, inverseCountrySampleWeights, preprocessedLengths, splitIndices } from '../data/index.js';
+import { Backbone } from '../model/backbone.js';
+import { buildModel } from '../model/build-model.js';
+import type { MultitaskModel } from '../model/multitask-model.js';
+import { type Device, setAllowTF32, setJitOptimization, setNumThreads } from '../torch/index.js';
+import { AudioBatchSource } from './batch-source.js';
+import { type Autocast, type Precision, autocastFor, resolvePrecision } from './precision.js';
+import { classWeightsOf, preprocessOptions } from './prepare.js';
+
+/** Settings of this process that a run's config decides. Call before loading anything onto the device. */
+export function applyProcessSettings(train: TrainConfig, device: Device): void {
+  if (train.threads !== 'auto') setNumThreads(train.threads);
+  setJitOptimization(train.jitOptimize);
+  if (device.startsWith('cuda')) setAllowTF32(true);
+}
+
+export interface AssembleOptions {
+  config: RunConfig;
+  corpus: Corpus;
+  /** The backbone export whose weights to start from. */
+  backbonePath: string;
+  device: Device;
+}
+
+/** A run's model and data pipeline on a device. */
+export interface AssembledRun {
+  readonly model: MultitaskModel;
+  readonly loader: BatchLoader;
+  /** Audio batches on the device. */
+  readonly audio: AudioBatchSource;
+  readonly preprocess: PreprocessOptions;
+  /** Samples of each clip after preprocessing. */
+  readonly lengths: Int32Array;
+  /** Per-clip loss weights ("+SW"), when the config asks for them. */
+  readonly sampleWeights: Float32Array | undefined;
+  readonly precision: Precision;
+  readonly autocast: Autocast;
+  /** Stop the loader's workers and free the model. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Per-clip weights inverse to the country's frequency in training ("+SW" of recipe A). */
+function sampleWeightsOf(config: RunConfig, corpus: Corpus): Float32Array | undefined {
+  const wanted = config.model.kind === 'avb-mtl' && config.model.sampleWeights && corpus.tasks.includes('country');
+  return wanted ? inverseCountrySampleWeights(corpus.clips, splitIndices(corpus.clips, 'Train')) : undefined;
+}
+
+/** Load the backbone, build the model and start the loader. On failure, whatever was made is freed. */
+export function assembleRun(options: AssembleOptions): AssembledRun {
+  const { config, corpus, device } = options;
+  const tasks = config.model.tasks;
+  const backbone = Backbone.load(options.backbonePath, { device });
+  let model: MultitaskModel;
+  try {
+    const classWeights = classWeightsOf(corpus, splitIndices(corpus.clips, 'Train'), tasks);
+    model = buildModel(config.model, backbone, { classWeights, cccVariant: config.metrics.cccVariant, device });
+  } catch (err) {
+    backbone.dispose();
+    throw err;
+  }
+  try {
+    const preprocess = preprocessOptions(config.data, backbone.sampleRate);
+    const lengths = preprocessedLengths(corpus.clips, preprocess);
+    const sampleWeights = sampleWeightsOf(config, corpus);
+    const loader = new BatchLoader({
+      clips: corpus.clips,
+      tasks,
+      preprocess,
+      ...(config.data.cacheDir !== null ? { cacheDir: path.resolve(config.data.cacheDir, 'audio') } : {}),
+      ...(config.data.numWorkers === 'auto' ? {} : { numWorkers: config.data.numWorkers }),
+      ...(sampleWeights ? { sampleWeights } : {}),
+      scaleAge: true,
+    });
+    const precision = resolvePrecision(config.train.precision, device);
+    let closed = false;
+    return {
+      model,
+      loader,
+      audio: new AudioBatchSource(loader, device, backbone.sampleRate),
+      preprocess,
+      lengths,
+      sampleWeights,
+      precision,
+      autocast: autocastFor(precision, device),
+      async close() {
+        if (closed) return;
+        closed = true;
+        try {
+          await loader.close();
+        } finally {
+          model.dispose();
+        }
+      },
+    };
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+}
