@@ -2,39 +2,18 @@
 // npm's install step for vbt. A package with a binding.gyp and no install
 // script gets `node-gyp rebuild` from npm by default, which would compile the
 // addon even where a prebuild fits. This script builds only when none does:
-//   1. a prebuild under prebuilds/ matches the LibTorch found (the loader's
-//      rules, src/torch/addon-loader.ts) -> nothing to build;
+//   1. a prebuild under prebuilds/ matches the LibTorch found (the rule the
+//      loader uses too: scripts/prebuild-rules.cjs) -> nothing to build;
 //   2. otherwise `node-gyp rebuild` (binding.gyp), as npm would have done.
 // VBT_SKIP_INSTALL_BUILD=1 skips the build (e.g. to run `npm run build:native` yourself).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import discovery from './libtorch-discovery.cjs';
+import prebuildRules from './prebuild-rules.cjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** Manifests of the prebuilds shipped for this platform. */
-function prebuilds() {
-  const dir = path.join(root, 'prebuilds');
-  if (!existsSync(dir)) return [];
-  const out = [];
-  for (const name of readdirSync(dir)) {
-    try {
-      const m = JSON.parse(readFileSync(path.join(dir, name, 'manifest.json'), 'utf8'));
-      if (m.platform === process.platform && m.arch === process.arch && existsSync(path.join(dir, name, 'vbt.node'))) out.push({ name, m });
-    } catch {
-      // not a prebuild folder
-    }
-  }
-  return out;
-}
-
-/** The same test as prebuildMatches in src/torch/addon-loader.ts. */
-function matches(m, lt) {
-  if (m.libtorch.version !== lt.version || m.libtorch.cxx11Abi !== lt.cxx11Abi) return false;
-  return m.libtorch.cudaTag === lt.cudaTag || (lt.cudaTag === 'cuda' && m.libtorch.cudaTag.startsWith('cu'));
-}
 
 if (process.env.VBT_SKIP_INSTALL_BUILD === '1') {
   console.log('vbt: VBT_SKIP_INSTALL_BUILD=1: not building the native addon');
@@ -48,11 +27,12 @@ if (existsSync(path.join(root, '.git'))) {
   process.exit(0);
 }
 
-const shipped = prebuilds();
+// The prebuilds shipped for this platform.
+const shipped = prebuildRules.listPrebuilds(path.join(root, 'prebuilds'));
 if (shipped.length > 0) {
   try {
     const lt = discovery.findLibTorch();
-    const hit = shipped.find((p) => matches(p.m, lt));
+    const hit = shipped.find((p) => prebuildRules.prebuildMatches(p.manifest, lt));
     if (hit) {
       console.log(`vbt: using the prebuilt addon ${hit.name} for LibTorch ${lt.version} (${lt.cudaTag}) at ${lt.prefix}`);
       process.exit(0);

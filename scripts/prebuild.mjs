@@ -4,7 +4,8 @@
 //   prebuilds/<platform>-<arch>-torch<version>-<cpu|cuXYZ>/vbt.node
 //   prebuilds/<platform>-<arch>-torch<version>-<cpu|cuXYZ>/manifest.json
 // The manifest records what the addon loader matches on (LibTorch version,
-// CUDA tag, C++11 ABI) and what a release needs to know (compiler, git commit).
+// CUDA tag, C++11 ABI; the rule and the folder name are in prebuild-rules.cjs)
+// and what a release needs to know (compiler, git commit).
 //
 //   node scripts/prebuild.mjs [--skip-build] [--out-dir DIR] [-- extra cmake-js arguments]
 // --skip-build stores the existing build/Release/vbt.node (it must have been
@@ -16,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { findLibTorch } from './libtorch.mjs';
+import prebuildRules from './prebuild-rules.cjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values, positionals } = parseArgs({
@@ -100,7 +102,7 @@ function git() {
 }
 
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
-const name = `${process.platform}-${process.arch}-torch${torch.version}-${torch.cudaTag}`;
+const name = prebuildRules.prebuildName(torch);
 const bytes = readFileSync(built);
 const manifest = {
   format: 'vbt-prebuild',
@@ -132,9 +134,9 @@ const outDir = path.resolve(values['out-dir']);
 const target = path.join(outDir, name);
 const temporary = `${target}.tmp-${process.pid}`;
 mkdirSync(temporary, { recursive: true });
-copyFileSync(built, path.join(temporary, 'vbt.node'));
-writeFileSync(path.join(temporary, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+copyFileSync(built, path.join(temporary, prebuildRules.ADDON));
+writeFileSync(path.join(temporary, prebuildRules.MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
 rmSync(target, { recursive: true, force: true });
 renameSync(temporary, target);
-const mib = statSync(path.join(target, 'vbt.node')).size / 2 ** 20;
+const mib = statSync(path.join(target, prebuildRules.ADDON)).size / 2 ** 20;
 console.log(`vbt prebuild: ${path.relative(process.cwd(), target) || target}/vbt.node (${mib.toFixed(2)} MiB, LibTorch ${torch.version} ${torch.cudaTag}, commit ${manifest.git.commit.slice(0, 12)}${manifest.git.dirty ? ' + local changes' : ''})`);

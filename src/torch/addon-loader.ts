@@ -24,7 +24,7 @@
  * it; RTLD_NODELETE keeps it mapped. RTLD_LOCAL (not GLOBAL): the addon finds
  * them by soname, and LibTorch's symbols stay out of other addons' way.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -86,38 +86,36 @@ interface Prebuild {
   manifest: PrebuildManifest;
 }
 
-const MANIFEST = 'manifest.json';
-const ADDON = 'vbt.node';
 // glibc and musl both use 0x1000; os.constants.dlopen does not list it.
 const RTLD_NODELETE = 0x1000;
 
 const requireHere = createRequire(import.meta.url);
 
+/**
+ * scripts/prebuild-rules.cjs: prebuild folders, manifests and the matching
+ * rule, the same file scripts/prebuild.mjs and scripts/install.mjs use.
+ */
+interface PrebuildRules {
+  MANIFEST: string;
+  readManifest(file: string): PrebuildManifest | undefined;
+  listPrebuilds(dir: string): (Prebuild & { name: string })[];
+  prebuildMatches(m: PrebuildManifest, lt: LibTorchInstall): boolean;
+}
+let rules: PrebuildRules | undefined;
+function prebuildRules(): PrebuildRules {
+  rules ??= requireHere(path.join(PACKAGE_ROOT, 'scripts', 'prebuild-rules.cjs')) as PrebuildRules;
+  return rules;
+}
+
 /** The prebuilds shipped for this platform and architecture (unreadable ones are skipped). */
 export function listPrebuilds(dir = PREBUILDS_DIR): Prebuild[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  const out: Prebuild[] = [];
-  for (const name of entries.sort()) {
-    const file = path.join(dir, name, ADDON);
-    const manifest = readManifest(path.join(dir, name, MANIFEST));
-    if (!manifest || !existsSync(file)) continue;
-    if (manifest.platform === process.platform && manifest.arch === process.arch) out.push({ dir: path.join(dir, name), file, manifest });
-  }
-  return out;
+  return prebuildRules()
+    .listPrebuilds(dir)
+    .map(({ dir, file, manifest }) => ({ dir, file, manifest }));
 }
 
 function readManifest(file: string): PrebuildManifest | undefined {
-  try {
-    const m = JSON.parse(readFileSync(file, 'utf8')) as PrebuildManifest;
-    return m.format === 'vbt-prebuild' && typeof m.libtorch?.version === 'string' ? m : undefined;
-  } catch {
-    return undefined;
-  }
+  return prebuildRules().readManifest(file);
 }
 
 /** The LibTorch the build would use here, or the reason there is none. */
@@ -132,12 +130,13 @@ export function findLibTorch(env: NodeJS.ProcessEnv = process.env): { install: L
   }
 }
 
-/** Whether a prebuild was made for this LibTorch: same version, C++11 ABI and CUDA tag. */
+/**
+ * Whether a prebuild was made for this LibTorch: same version, C++11 ABI and
+ * CUDA tag (a CUDA LibTorch that does not record its CUDA version may take any
+ * CUDA prebuild of its version); the rule is in scripts/prebuild-rules.cjs.
+ */
 export function prebuildMatches(m: PrebuildManifest, lt: LibTorchInstall): boolean {
-  if (m.libtorch.version !== lt.version || m.libtorch.cxx11Abi !== lt.cxx11Abi) return false;
-  if (m.libtorch.cudaTag === lt.cudaTag) return true;
-  // A CUDA LibTorch that does not record its CUDA version may take any CUDA prebuild of its version.
-  return lt.cudaTag === 'cuda' && m.libtorch.cudaTag.startsWith('cu');
+  return prebuildRules().prebuildMatches(m, lt);
 }
 
 /** Load LibTorch's libraries by absolute path and keep them loaded (see the file comment). */
@@ -223,7 +222,7 @@ export function loadNativeAddon<T>(env: NodeJS.ProcessEnv = process.env): { addo
   if (explicit) {
     if (!existsSync(explicit)) throw new TorchError(`VBT_NATIVE_PATH=${explicit} does not exist: unset it, or point it at a built vbt.node`);
     // A prebuild named directly still needs its LibTorch loaded first.
-    const manifest = readManifest(path.join(path.dirname(explicit), MANIFEST));
+    const manifest = readManifest(path.join(path.dirname(explicit), prebuildRules().MANIFEST));
     if (manifest) return loadPrebuild<T>({ dir: path.dirname(explicit), file: explicit, manifest }, env, 'env');
     try {
       return { addon: requireAddon<T>(explicit), origin: { kind: 'env', file: explicit } };
