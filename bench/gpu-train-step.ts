@@ -162,7 +162,7 @@ function makeBatches(tasks: readonly Task[]): { batches: Batch[]; padding: numbe
           ? { kind: 'regression', size: spec.size, values: Float32Array.from({ length: rows.length * spec.size }, () => rng.next()), mask }
           : { kind: 'classification', numClasses: spec.size, values: Int32Array.from({ length: rows.length }, () => rng.int(spec.size)), mask };
     }
-    return { ids: plan.map((i) => `b${k}c${i}`), waveforms, batchSize: rows.length, length: t, lengths: Int32Array.from(rows), labels, ageScaled: true };
+    return { ids: plan.map((i) => `b${k}c${i}`), waveforms, batchSize: rows.length, rows: rows.length, length: t, lengths: Int32Array.from(rows), labels, ageScaled: true };
   });
   return { batches, padding: (padded - real) / padded };
 }

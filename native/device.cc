@@ -1,15 +1,24 @@
 // Process-wide device state: CUDA presence and memory, synchronisation,
-// seeding, CPU threads, TF32 and autocast (autocast is thread-local in
-// LibTorch; these calls set it for the JS thread, which runs the work).
+// seeding and the default generators' states, CPU threads, TF32 and autocast
+// (autocast is thread-local in LibTorch; these calls set it for the JS
+// thread, which runs the work).
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Context.h>
+#include <ATen/Functions.h>
+#include <ATen/core/Generator.h>
 #include <ATen/Parallel.h>
 #include <ATen/autocast_mode.h>
 #include <torch/cuda.h>
 #include <torch/utils.h>
 #include <torch/version.h>
 
+#include <cstring>
+#include <mutex>
+#include <vector>
+
 #ifdef VBT_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
+#include <ATen/cuda/CUDAGeneratorImpl.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 #endif
 
@@ -92,6 +101,111 @@ Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// ---- generator states ----------------------------------------------------------
+// The default CPU generator and, in CUDA builds, each device's default CUDA
+// generator (dropout and every other random op without an explicit generator
+// draw from these). Their states are read and written under the generator's
+// mutex, as LibTorch's own callers do.
+
+// The state of a generator: a CPU uint8 tensor.
+at::Tensor GeneratorState(at::Generator gen) {
+  at::Tensor state;
+  {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    state = gen.get_state();
+  }
+  return state.to(at::kCPU, at::kByte).contiguous();
+}
+
+Napi::Uint8Array StateBytes(Napi::Env env, const at::Tensor& state) {
+  const size_t n = static_cast<size_t>(state.numel());
+  auto out = Napi::Uint8Array::New(env, n);
+  if (n > 0) std::memcpy(out.Data(), state.data_ptr<uint8_t>(), n);
+  return out;
+}
+
+// A Uint8Array of exactly the size of `gen`'s current state, copied into a tensor.
+at::Tensor StateArg(Napi::Env env, Napi::Value v, at::Generator gen, const std::string& what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    ThrowTorchError(env, "setRngState: " + what + " must be a Uint8Array");
+  }
+  auto bytes = v.As<Napi::Uint8Array>();
+  const int64_t expected = GeneratorState(gen).numel();
+  if (static_cast<int64_t>(bytes.ElementLength()) != expected) {
+    ThrowTorchError(env, "setRngState: " + what + " must be " + std::to_string(expected) + " bytes (the state of this LibTorch's generator), got " +
+                             std::to_string(bytes.ElementLength()));
+  }
+  at::Tensor state = at::empty({expected}, at::TensorOptions().dtype(at::kByte));
+  if (expected > 0) std::memcpy(state.data_ptr<uint8_t>(), bytes.Data(), static_cast<size_t>(expected));
+  return state;
+}
+
+#ifdef VBT_WITH_CUDA
+at::Generator CudaGenerator(size_t index) {
+  return at::cuda::detail::getDefaultCUDAGenerator(static_cast<c10::DeviceIndex>(index));
+}
+#endif
+
+// rngState(): { cpu: Uint8Array, cuda: Uint8Array[] } (cuda: one per CUDA device, empty without CUDA)
+Napi::Value RngState(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("cpu", StateBytes(env, GeneratorState(at::detail::getDefaultCPUGenerator())));
+  Napi::Array cuda = Napi::Array::New(env);
+#ifdef VBT_WITH_CUDA
+  if (torch::cuda::is_available()) {
+    const size_t count = torch::cuda::device_count();
+    for (size_t i = 0; i < count; ++i) cuda.Set(static_cast<uint32_t>(i), StateBytes(env, GeneratorState(CudaGenerator(i))));
+  }
+#endif
+  out.Set("cuda", cuda);
+  return out;
+}
+
+// setRngState({ cpu: Uint8Array, cuda?: Uint8Array[] }): void. cuda[i] is
+// device i's state; devices past the list keep theirs. Everything is checked
+// before any generator is changed.
+Napi::Value SetRngState(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object arg = ArgObject(info, 0, "setRngState", "state");
+  at::Generator cpu = at::detail::getDefaultCPUGenerator();
+  at::Tensor cpuState = StateArg(env, arg.Get("cpu"), cpu, "state.cpu");
+  std::vector<at::Tensor> cudaStates;
+  Napi::Value cudaArg = arg.Get("cuda");
+  if (!cudaArg.IsUndefined() && !cudaArg.IsNull()) {
+    if (!cudaArg.IsArray()) ThrowTorchError(env, "setRngState: state.cuda must be an array of Uint8Array");
+    Napi::Array list = cudaArg.As<Napi::Array>();
+    const size_t n = list.Length();
+#ifdef VBT_WITH_CUDA
+    const size_t count = torch::cuda::is_available() ? torch::cuda::device_count() : 0;
+    if (n > count) {
+      ThrowTorchError(env, "setRngState: the state holds " + std::to_string(n) + " CUDA generator states but this machine has " +
+                               (count == 0 ? std::string("no CUDA device") : std::to_string(count) + " CUDA device(s)"));
+    }
+    for (size_t i = 0; i < n; ++i) {
+      cudaStates.push_back(StateArg(env, list.Get(static_cast<uint32_t>(i)), CudaGenerator(i), "state.cuda[" + std::to_string(i) + "]"));
+    }
+#else
+    if (n > 0) {
+      ThrowTorchError(env, "setRngState: the state holds " + std::to_string(n) +
+                               " CUDA generator states but this build of vbt has no CUDA support (it was built against a CPU-only LibTorch)");
+    }
+#endif
+  }
+  {
+    std::lock_guard<std::mutex> lock(cpu.mutex());
+    cpu.set_state(cpuState);
+  }
+#ifdef VBT_WITH_CUDA
+  for (size_t i = 0; i < cudaStates.size(); ++i) {
+    at::Generator gen = CudaGenerator(i);
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(cudaStates[i]);
+  }
+#endif
+  return env.Undefined();
+}
+
 // setNumThreads(n): void ; getNumThreads(): number
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   const int64_t n = ArgInt(info, 0, "setNumThreads", "n");
@@ -161,6 +275,8 @@ void RegisterDevice(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaResetPeakMemory", Napi::Function::New<Guarded<CudaResetPeakMemory>>(env, "cudaResetPeakMemory"));
   exports.Set("cudaEmptyCache", Napi::Function::New<Guarded<CudaEmptyCache>>(env, "cudaEmptyCache"));
   exports.Set("manualSeed", Napi::Function::New<Guarded<ManualSeed>>(env, "manualSeed"));
+  exports.Set("rngState", Napi::Function::New<Guarded<RngState>>(env, "rngState"));
+  exports.Set("setRngState", Napi::Function::New<Guarded<SetRngState>>(env, "setRngState"));
   exports.Set("setNumThreads", Napi::Function::New<Guarded<SetNumThreads>>(env, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New<Guarded<GetNumThreads>>(env, "getNumThreads"));
   exports.Set("setAllowTF32", Napi::Function::New<Guarded<SetAllowTF32>>(env, "setAllowTF32"));

@@ -46,6 +46,13 @@ const BENCHES = [
     full: () => [],
   },
   {
+    // Needs python torch for the tiny backbone export on first use (cached afterwards).
+    name: 'long-clips',
+    needs: ['addon', 'python'],
+    short: () => ['--epochs', '1'],
+    full: () => [],
+  },
+  {
     // A GPU benchmark; without CUDA the short mode is its CPU smoke run (checks it runs; its numbers mean nothing).
     name: 'gpu-train-step',
     needs: ['addon', 'python'],

@@ -367,6 +367,44 @@ def payload_not_run(root):
     return {"passed": not ran and outcome.startswith("loaded"), "payload_ran": ran, "message": outcome}
 
 
+@case("a code-running pickle payload in pytorch_model.bin is refused without running it")
+def bin_payload_refused(root):
+    folder, _ = hf_folder(root, "payload-bin", fmt="bin")
+    path = os.path.join(folder, "pytorch_model.bin")
+    state = torch.load(path)  # written by this test
+    marker = os.path.join(root, "bin-payload-ran")
+    state["payload"] = _Payload(marker)
+    torch.save(state, path)
+    result = expect_error(
+        lambda: load_backbone("wav2vec2", "huggingface", path=folder), SourceError, "pytorch_model.bin", "posix.system"
+    )
+    ran = os.path.exists(marker)
+    return {**result, "passed": result["passed"] and not ran, "payload_ran": ran}
+
+
+@case("no pickle is read with torch.load")
+def never_torch_load(root):
+    folder, _ = hf_folder(root, "plain-bin", fmt="bin")
+    fairseq = os.path.join(root, "plain-fairseq.pt")
+    make_fake_fairseq(fairseq, "wav2vec2", settings_style="args")
+    original = torch.load
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("torch.load was called")
+
+    torch.load = refuse
+    try:
+        outcomes = []
+        for family, kind, path in [("wav2vec2", "huggingface", folder), ("wav2vec2", "fairseq", fairseq)]:
+            try:
+                outcomes.append(f"loaded {load_backbone(family, kind, path=path).config.name}")
+            except BaseException as error:  # noqa: BLE001 - any failure is the case's result
+                outcomes.append(f"{type(error).__name__}: {error}")
+    finally:
+        torch.load = original
+    return {"passed": all(o.startswith("loaded") for o in outcomes), "message": "; ".join(outcomes)}
+
+
 @case("existing output is not overwritten")
 def output_exists(root):
     out = os.path.join(root, "exists.pt")

@@ -1,19 +1,19 @@
 """Reading pickle-based torch files (pytorch_model.bin, fairseq checkpoints) safely.
 
-Weights are data, not code: every file is first read with
-`torch.load(..., map_location="cpu", weights_only=True)`, which only rebuilds
-tensors and plain containers. A TorchScript archive is refused up front,
-because torch.load would hand it to torch.jit.load, which runs its code.
+Weights are data, not code. Every pickle is read by the project's own
+restricted unpickler (`safe_unpickler`), which imports and runs nothing named
+in the file: tensors are rebuilt from their raw bytes, a few containers are
+allowed, and any other class becomes an inert record. torch.load is never
+used on these files, not even with weights_only=True, whose unpickler has had
+published code-execution advisories in torch 1.13. A TorchScript archive is
+refused up front, because it is code.
 """
 
-import pickle
 import zipfile
 from typing import Any
 
-import torch
-
 from .errors import SourceError
-from .safe_unpickler import load_torch_file
+from .safe_unpickler import OpaqueObject, load_torch_file
 
 
 def _refuse_torchscript(path: str) -> None:
@@ -24,42 +24,54 @@ def _refuse_torchscript(path: str) -> None:
             raise SourceError(f"{path} is a TorchScript archive, not a weights file; refusing to load code")
 
 
-def load_weights_only(path: str) -> Any:
-    """torch.load with weights_only=True; a clear SourceError when that is impossible."""
+def _read(path: str, what: str) -> Any:
     _refuse_torchscript(path)
-    try:
-        # Weights are data, not code: weights_only=True rebuilds tensors and containers only.
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
-        raise SourceError(
-            f"{path} holds objects other than tensors and plain containers: {_first_line(error)}"
-        ) from None
-    except (OSError, RuntimeError, EOFError) as error:
-        raise SourceError(f"cannot read {path} as a torch file: {_first_line(error)}") from None
-
-
-def load_checkpoint(path: str) -> Any:
-    """Loads a checkpoint that may carry settings objects besides its tensors.
-
-    First weights_only=True. Old fairseq checkpoints keep their settings in an
-    argparse.Namespace, which weights_only refuses; then the file is read by
-    `safe_unpickler`, which imports and runs nothing from the file (unknown
-    classes become inert records that `safe_unpickler.to_plain` reads as dicts).
-    """
-    _refuse_torchscript(path)
-    try:
-        # Weights are data, not code: weights_only=True rebuilds tensors and containers only.
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError:
-        pass  # settings objects refused: read again below, still without running anything
-    except (OSError, RuntimeError, EOFError) as error:
-        raise SourceError(f"cannot read {path} as a torch checkpoint: {_first_line(error)}") from None
     try:
         return load_torch_file(path)
     except SourceError:
         raise
     except Exception as error:  # any other failure of the reader is a bad source, reported in one line
-        raise SourceError(f"cannot read {path} as a torch checkpoint: {_first_line(error)}") from None
+        raise SourceError(f"cannot read {path} as {what}: {_first_line(error)}") from None
+
+
+def _first_opaque(value: Any, depth: int = 0) -> Any:
+    """The first object of a class that is not a tensor or a plain container, if any."""
+    if depth > 50:
+        return None
+    if isinstance(value, OpaqueObject):
+        return value
+    if isinstance(value, dict):
+        items = list(value.keys()) + list(value.values())
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = list(value)
+    else:
+        return None
+    for item in items:
+        found = _first_opaque(item, depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
+def load_weights_only(path: str) -> Any:
+    """Tensors and plain containers (a pytorch_model.bin); a clear SourceError for anything else."""
+    result = _read(path, "a torch file")
+    opaque = _first_opaque(result)
+    if opaque is not None:
+        raise SourceError(
+            f"{path} holds objects other than tensors and plain containers (a {opaque.vbt_global}); "
+            "a weights file should hold a state dict only"
+        )
+    return result
+
+
+def load_checkpoint(path: str) -> Any:
+    """A checkpoint that may carry settings objects besides its tensors (fairseq).
+
+    Settings objects (argparse.Namespace, OmegaConf containers...) come back
+    as inert records that `safe_unpickler.to_plain` reads as dicts.
+    """
+    return _read(path, "a torch checkpoint")
 
 
 def _first_line(error: BaseException) -> str:

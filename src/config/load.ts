@@ -17,9 +17,11 @@ export interface ResolveOptions {
 
 /** "train.stages.1.lr: expected a number, got a string" for each problem. */
 export function formatIssues(error: z.ZodError, source: string): string {
-  const lines = error.issues.map((issue) => {
+  const lines = error.issues.flatMap((issue) => {
     const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-    return `${where}: ${issue.message}`;
+    // A misspelt or unknown field: name its full path.
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `${issue.path.length > 0 ? `${where}.` : ''}${k}: not a config field`);
+    return [`${where}: ${issue.message}`];
   });
   if (lines.length === 1) return `invalid config (${source}): ${lines[0]}`;
   return `invalid config (${source}):\n${lines.map((l) => `  ${l}`).join('\n')}`;
@@ -54,7 +56,12 @@ export function resolveConfig(options: ResolveOptions = {}): RunConfig {
   const recipe = RECIPES[recipeName];
   if (!recipe) throw new ConfigError(`unknown recipe '${recipeName}' (known: ${recipeNames().join(', ')})`);
   let merged = structuredClone(recipe) as Record<string, unknown>;
-  merged = deepMerge(merged, fileValues);
+  try {
+    merged = deepMerge(merged, fileValues);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(`config file '${options.file}': ${err.message}`);
+    throw err;
+  }
   for (const [path, value] of options.overrides ?? []) setPath(merged, path, value);
   const sources = [`recipe '${recipeName}'`, ...(options.file ? [`file '${options.file}'`] : []), ...(options.overrides?.length ? ['flags'] : [])];
   return validateConfig(merged, sources.join(' + '));

@@ -7,12 +7,42 @@ function isPlainObject(x: Json): x is Record<string, Json> {
   return x !== null && typeof x === 'object' && !Array.isArray(x);
 }
 
+/**
+ * Keys that would reach an object's prototype rather than a field of its
+ * own. No config field has these names; accepting them would let a flag or
+ * a config file change every object of the process.
+ */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function checkKey(key: string, where: () => string): void {
+  if (FORBIDDEN_KEYS.has(key)) throw new ConfigError(`${where()}: '${key}' is not a config field`);
+}
+
 /** `override` on top of `base`: objects merge key by key, everything else (arrays included) replaces. */
-export function deepMerge<T>(base: T, override: Json): T {
+export function deepMerge<T>(base: T, override: Json, path = ''): T {
   if (!isPlainObject(base) || !isPlainObject(override)) return (override === undefined ? base : override) as T;
   const out: Record<string, Json> = { ...base };
-  for (const [k, v] of Object.entries(override)) out[k] = k in out ? deepMerge(out[k], v) : v;
+  for (const [k, v] of Object.entries(override)) {
+    const at = path ? `${path}.${k}` : k;
+    checkKey(k, () => at);
+    if (Object.hasOwn(out, k)) out[k] = deepMerge(out[k], v, at);
+    else {
+      checkKeysDeep(v, at);
+      out[k] = v;
+    }
+  }
   return out as T;
+}
+
+/** Throw a ConfigError naming the path if any object key inside `value` (e.g. a JSON flag value) is a forbidden one. */
+function checkKeysDeep(value: Json, path: string): void {
+  if (Array.isArray(value)) value.forEach((v, i) => checkKeysDeep(v, `${path}.${i}`));
+  else if (isPlainObject(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      checkKey(k, () => `${path}.${k}`);
+      checkKeysDeep(v, `${path}.${k}`);
+    }
+  }
 }
 
 /** Parse a flag value: JSON where it parses (numbers, booleans, null, arrays, objects), else the plain string. */
@@ -28,6 +58,8 @@ export function parseValue(text: string): Json {
 export function setPath(target: Record<string, Json>, dotted: string, value: Json): void {
   const keys = dotted.split('.');
   if (keys.some((k) => k === '')) throw new ConfigError(`--set ${dotted}: empty path segment`);
+  for (const k of keys) checkKey(k, () => `--set ${dotted}`);
+  checkKeysDeep(value, `--set ${dotted}`);
   let cur: Json = target;
   keys.forEach((key, i) => {
     const last = i === keys.length - 1;
@@ -44,7 +76,7 @@ export function setPath(target: Record<string, Json>, dotted: string, value: Jso
     if (last) {
       cur[key] = value;
     } else {
-      if (cur[key] === undefined) cur[key] = {};
+      if (!Object.hasOwn(cur, key) || cur[key] === undefined) cur[key] = {};
       cur = cur[key];
     }
   });

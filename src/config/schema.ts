@@ -57,11 +57,24 @@ export const DataSchema = z.strictObject({
       /** RMS loudness normalisation (Burst2Vec: on, −3 dBFS). */
       normalize: z.boolean().default(true),
       targetDbfs: z.number().max(0).default(-3),
-      /** Crop clips longer than this (seconds); null keeps whole clips. */
-      maxSeconds: z.number().positive().nullable().default(null),
+      /**
+       * Longest stretch of audio the backbone reads at once, in seconds.
+       * Training reads a random window of this length from a longer clip
+       * (a new one each epoch); evaluation and prediction cover a longer clip
+       * whole, in equal windows no longer than this, whose pooled features
+       * are averaged. null: whole clips, whatever their length.
+       */
+      maxSeconds: z.number().positive().nullable().default(10),
     })
     .prefault({}),
+  /** Clips per batch (the most; see maxBatchSeconds). */
   batchSize: positiveInt.default(32),
+  /**
+   * Padded audio a batch may hold, in seconds: clips × the batch's longest
+   * (cropped) clip. Batches of long clips then hold fewer clips, so memory
+   * stays bounded; null: batchSize clips, whatever their length.
+   */
+  maxBatchSeconds: z.number().positive().nullable().default(null),
   /** Batch size for validation and prediction (default: batchSize). */
   evalBatchSize: positiveInt.optional(),
   /** Decoding worker threads; 'auto' = cores − 1 (1 to 4); 0 decodes on the main thread. */

@@ -36,21 +36,31 @@ export type TaskTargets = RegressionTargets | ClassificationTargets;
 /**
  * A padded batch of clips.
  *
- * Layout: clip i occupies `waveforms[i*length, i*length + lengths[i])`; the
- * rest of its row is zeros. Models must use `lengths` (e.g. to build the
- * attention mask and to pool only over real frames).
+ * Audio layout: each row of `waveforms` holds one clip, or one segment of a
+ * clip (a training crop, or one of the windows that cover a long clip in
+ * evaluation): row r occupies `waveforms[r*length, r*length + lengths[r])`;
+ * the rest of the row is zeros. Models must use `lengths` (e.g. to build the
+ * attention mask and to pool only over real frames). When a clip spans
+ * several rows, `segmentClip` says which clip each row belongs to; labels,
+ * ids and sample weights are per clip.
  */
 export interface Batch {
-  /** Clip ids, in row order. */
+  /** Clip ids, in clip order. */
   readonly ids: readonly string[];
-  /** Mono audio at the preprocessing rate (16 kHz by default), row-major [batchSize × length], zero-padded. */
+  /** Mono audio at the preprocessing rate (16 kHz by default), row-major [rows × length], zero-padded. */
   readonly waveforms: Float32Array;
-  /** Rows in the batch (B). */
+  /** Clips in the batch (B): rows of the labels. */
   readonly batchSize: number;
-  /** Padded length in samples (T): the longest clip, rounded up to the loader's multiple, or the fixed length. */
+  /** Rows of audio (R ≥ B; R = B unless a clip spans several windows). */
+  readonly rows: number;
+  /** Padded length in samples (T): the longest row, rounded up to the loader's multiple, or the fixed length. */
   readonly length: number;
-  /** [batchSize] true length of each clip in samples (≤ length). */
+  /** [rows] true length of each row in samples (≤ length). */
   readonly lengths: Int32Array;
+  /** [rows] the clip (0 … B − 1) of each row; absent when row r is clip r. */
+  readonly segmentClip?: Int32Array;
+  /** Rows the backbone may take in one pass (memory bound of a batch whose clips span many windows); absent: all. */
+  readonly rowsPerPass?: number;
   /** Labels for each task the loader was asked for; absent tasks are not keys. */
   readonly labels: Partial<Record<Task, TaskTargets>>;
   /** [batchSize] per-clip loss weights (e.g. inverse country frequency), when the loader was given weights. */
@@ -61,17 +71,32 @@ export interface Batch {
   readonly ageScaled: boolean;
 }
 
+/** A part of a planned clip that becomes one row of audio. */
+export interface ClipSegment {
+  /** Position of the clip in the plan's `clipIndices`. */
+  readonly clip: number;
+  /** First sample (after preprocessing). */
+  readonly start: number;
+  /** Samples. */
+  readonly length: number;
+}
+
 /** Which clips form one batch, and for which task. Produced by the samplers. */
 export interface BatchPlan {
-  /** Indices into the loader's clip list, in row order. */
+  /** Indices into the loader's clip list, in clip order. */
   readonly clipIndices: readonly number[];
   /** The task of a one-task batch. */
   readonly task?: Task;
+  /** The rows of audio, in order; absent: one row per clip, the whole clip (cut to the loader's maximum length). */
+  readonly segments?: readonly ClipSegment[];
+  /** See Batch.rowsPerPass. */
+  readonly rowsPerPass?: number;
 }
 
 /** The typed-array buffers of a batch (for transfer lists); each is distinct. */
 export function batchBuffers(batch: Batch): ArrayBuffer[] {
   const buffers: ArrayBufferLike[] = [batch.waveforms.buffer, batch.lengths.buffer];
+  if (batch.segmentClip !== undefined) buffers.push(batch.segmentClip.buffer);
   for (const targets of Object.values(batch.labels)) {
     if (targets !== undefined) buffers.push(targets.values.buffer, targets.mask.buffer);
   }

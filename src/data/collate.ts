@@ -3,7 +3,7 @@
  * arrays with masks, sample weights.
  */
 import { TASK_SPECS, scaleAge, type Task } from '../tasks.js';
-import type { Batch, BatchPlan, ClassificationTargets, RegressionTargets, TaskTargets } from './batch.js';
+import type { Batch, BatchPlan, ClassificationTargets, ClipSegment, RegressionTargets, TaskTargets } from './batch.js';
 import type { Clip } from './corpus/corpus.js';
 
 /** How batches are padded and labelled. */
@@ -23,8 +23,8 @@ export interface CollateOptions {
 /**
  * Build a batch.
  * @param clips the loader's clip list
- * @param plan which clips (indices into `clips`)
- * @param waveforms the preprocessed audio of each planned clip, in plan order
+ * @param plan which clips (indices into `clips`) and, optionally, which segments of them
+ * @param waveforms the preprocessed audio of each row: one per planned clip, or one per planned segment
  */
 export function collateBatch(
   clips: readonly Clip[],
@@ -34,7 +34,9 @@ export function collateBatch(
 ): Batch {
   const batchSize = plan.clipIndices.length;
   if (batchSize === 0) throw new RangeError('collateBatch: empty batch plan');
-  if (waveforms.length !== batchSize) throw new RangeError('collateBatch: one waveform per planned clip is needed');
+  const rows = plan.segments?.length ?? batchSize;
+  if (waveforms.length !== rows) throw new RangeError(`collateBatch: one waveform per planned ${plan.segments ? 'segment' : 'clip'} is needed`);
+  const segmentClip = plan.segments ? segmentClips(plan.segments, batchSize) : undefined;
   const multiple = options.padToMultiple ?? 1;
   if (!Number.isInteger(multiple) || multiple < 1) {
     throw new RangeError(`collateBatch: padToMultiple must be a positive integer, got ${multiple}`);
@@ -52,8 +54,8 @@ export function collateBatch(
     length = Math.max(multiple, Math.ceil(longest / multiple) * multiple);
   }
 
-  const data = new Float32Array(batchSize * length);
-  const lengths = new Int32Array(batchSize);
+  const data = new Float32Array(rows * length);
+  const lengths = new Int32Array(rows);
   waveforms.forEach((w, row) => {
     const n = Math.min(w.length, length);
     data.set(n === w.length ? w : w.subarray(0, n), row * length);
@@ -82,13 +84,32 @@ export function collateBatch(
     ids: batchClips.map((c) => c.id),
     waveforms: data,
     batchSize,
+    rows,
     length,
     lengths,
+    ...(segmentClip === undefined ? {} : { segmentClip }),
+    ...(plan.rowsPerPass === undefined ? {} : { rowsPerPass: plan.rowsPerPass }),
     labels,
     ...(sampleWeights === undefined ? {} : { sampleWeights }),
     ...(plan.task === undefined ? {} : { task: plan.task }),
     ageScaled,
   };
+}
+
+/**
+ * The clip of each segment row, checked: every clip has at least one row.
+ * Undefined when row r is simply clip r (no mapping needed).
+ */
+function segmentClips(segments: readonly ClipSegment[], batchSize: number): Int32Array | undefined {
+  const map = Int32Array.from(segments, (s) => s.clip);
+  const covered = new Uint8Array(batchSize);
+  for (const c of map) {
+    if (!(c >= 0 && c < batchSize)) throw new RangeError(`collateBatch: a segment names clip ${c} of a batch of ${batchSize}`);
+    covered[c] = 1;
+  }
+  if (covered.includes(0)) throw new RangeError('collateBatch: every planned clip needs at least one segment');
+  const identity = map.length === batchSize && map.every((c, r) => c === r);
+  return identity ? undefined : map;
 }
 
 /**

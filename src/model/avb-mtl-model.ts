@@ -15,7 +15,8 @@ import { type TaskLossFn, type TaskWeighting, cccLoss, createTaskWeighting, cros
 import { type Tensor, TorchError, cat, nn, scope } from '../torch/index.js';
 import type { Backbone } from './backbone.js';
 import { ClassWeights, pickClassWeights } from './class-weights.js';
-import type { DeviceBatch, LossOutput, ModelLossOptions, MultitaskModel, TaskPredictionTensors } from './multitask-model.js';
+import { encodeClips } from './encode-clips.js';
+import type { DeviceBatch, EvaluationOutput, LossOutput, ModelLossOptions, MultitaskModel, TaskPredictionTensors } from './multitask-model.js';
 
 const INTERMEDIATE: Record<AvbMtlModelConfig['intermediate'], readonly Task[]> = {
   '0/5': [],
@@ -105,8 +106,7 @@ export class AvbMtlModel implements MultitaskModel {
   }
 
   encode(batch: DeviceBatch): Tensor {
-    if (!batch.waveforms || !batch.lengths) throw new TorchError('AvbMtlModel.encode: the batch has no audio');
-    return this.backbone.pooled(batch.waveforms, batch.lengths);
+    return encodeClips(this.backbone, batch, 'AvbMtlModel.encode');
   }
 
   /** Raw head outputs: logits for classification, [0, 1] values for regression. */
@@ -133,32 +133,43 @@ export class AvbMtlModel implements MultitaskModel {
     return batch.features ?? this.encode(batch);
   }
 
+  /** The weighted loss of raw outputs against the batch's labels. */
+  private lossOf(out: Partial<Record<Task, Tensor>>, batch: DeviceBatch): LossOutput {
+    const losses: Partial<Record<Task, Tensor>> = {};
+    for (const task of this.tasks) {
+      const targets = batch.targets[task];
+      const prediction = out[task];
+      if (!targets || !prediction) continue;
+      losses[task] = this.lossFns.get(task)!(prediction, targets.values, {
+        mask: targets.mask,
+        sampleWeights: this.config.sampleWeights ? (batch.sampleWeights ?? null) : null,
+      });
+    }
+    const loss = this.head.weighting.combine(losses);
+    const taskLosses: Partial<Record<Task, Tensor>> = {};
+    for (const [t, l] of Object.entries(losses)) taskLosses[t as Task] = l.detach();
+    return { loss, taskLosses };
+  }
+
+  /** Predictions from raw outputs: probabilities for classification. */
+  private predictionsOf(out: Partial<Record<Task, Tensor>>): TaskPredictionTensors {
+    const result: TaskPredictionTensors = {};
+    for (const t of this.tasks) result[t] = TASK_SPECS[t].kind === 'classification' ? out[t]!.softmax(1) : out[t]!;
+    return result;
+  }
+
   loss(batch: DeviceBatch): LossOutput {
-    return scope(() => {
-      const out = this.outputs(this.features(batch));
-      const losses: Partial<Record<Task, Tensor>> = {};
-      for (const task of this.tasks) {
-        const targets = batch.targets[task];
-        const prediction = out[task];
-        if (!targets || !prediction) continue;
-        losses[task] = this.lossFns.get(task)!(prediction, targets.values, {
-          mask: targets.mask,
-          sampleWeights: this.config.sampleWeights ? (batch.sampleWeights ?? null) : null,
-        });
-      }
-      const loss = this.head.weighting.combine(losses);
-      const taskLosses: Partial<Record<Task, Tensor>> = {};
-      for (const [t, l] of Object.entries(losses)) taskLosses[t as Task] = l.detach();
-      return { loss, taskLosses };
-    });
+    return scope(() => this.lossOf(this.outputs(this.features(batch)), batch));
   }
 
   predict(batch: DeviceBatch): TaskPredictionTensors {
+    return scope(() => this.predictionsOf(this.outputs(this.features(batch))));
+  }
+
+  evaluate(batch: DeviceBatch, options: { withLoss: boolean }): EvaluationOutput {
     return scope(() => {
       const out = this.outputs(this.features(batch));
-      const result: TaskPredictionTensors = {};
-      for (const t of this.tasks) result[t] = TASK_SPECS[t].kind === 'classification' ? out[t]!.softmax(1) : out[t]!;
-      return result;
+      return { predictions: this.predictionsOf(out), ...(options.withLoss ? { loss: this.lossOf(out, batch) } : {}) };
     });
   }
 

@@ -24,10 +24,18 @@ export interface DeviceBatch {
   readonly size: number;
   /** Seconds of real (unpadded) audio in the batch, for throughput. */
   readonly audioSeconds: number;
-  /** float32 [B, T], zero-padded. Absent when features are given. */
+  /** float32 [R, T], zero-padded: one row per clip, or per segment of a clip (see segmentWeights). Absent when features are given. */
   readonly waveforms?: Tensor;
-  /** int64 [B] true lengths in samples. */
+  /** int64 [R] true lengths in samples. */
   readonly lengths?: Tensor;
+  /**
+   * float32 [B, R] when clips span several rows (windows of long clips):
+   * row r's share of clip b (its length over the clip's total), so that a
+   * clip's pooled features are the length-weighted mean of its windows'.
+   */
+  readonly segmentWeights?: Tensor;
+  /** Rows the backbone may take in one pass (memory bound); absent: all rows at once. */
+  readonly rowsPerPass?: number;
   /** Cached pooled backbone features [B, H] (frozen-backbone stages). */
   readonly features?: Tensor;
   readonly targets: Partial<Record<Task, DeviceTargets>>;
@@ -54,6 +62,12 @@ export interface LossOutput {
  */
 export type TaskPredictionTensors = Partial<Record<Task, Tensor>>;
 
+/** What one forward pass in evaluation gives: predictions, and the loss when asked for. */
+export interface EvaluationOutput {
+  readonly predictions: TaskPredictionTensors;
+  readonly loss?: LossOutput;
+}
+
 /** Settings of a model's losses that come from the run rather than the model config. */
 export interface ModelLossOptions {
   /** Inverse-frequency class weights per classification task (training split), used when the config asks for them. */
@@ -72,6 +86,11 @@ export interface MultitaskModel {
   loss(batch: DeviceBatch): LossOutput;
   /** Predictions for a batch (uses batch.features when present). */
   predict(batch: DeviceBatch): TaskPredictionTensors;
+  /**
+   * Predictions and (with `withLoss`) the loss of a batch from ONE forward
+   * pass: what validation needs, at the cost of one backbone pass.
+   */
+  evaluate(batch: DeviceBatch, options: { withLoss: boolean }): EvaluationOutput;
   /** Current effective weight of each task's loss, for logging. */
   taskWeights(): Partial<Record<Task, number>>;
   /** Free every tensor the model owns: backbone, head and any loss constants. */

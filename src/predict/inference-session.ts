@@ -13,6 +13,7 @@ import { type CheckpointKind, loadHeads, readCheckpoint } from '../run/checkpoin
 import { type EvaluationResult, evaluateModel } from '../run/evaluation.js';
 import { prepareBackbone, prepareCorpus } from '../run/prepare.js';
 import { RunDir } from '../run/run-dir.js';
+import { skippedRowsNote } from '../run/skipped-rows.js';
 import type { Split } from '../tasks.js';
 import { type Device, resolveDevice } from '../torch/index.js';
 
@@ -48,6 +49,7 @@ export class InferenceSession {
       data: { ...saved.data, ...(options.corpus ? { corpus: options.corpus } : {}), ...(options.batchSize ? { evalBatchSize: options.batchSize } : {}) },
     };
     const corpus = await prepareCorpus(config.data, config.model.tasks, log);
+    if (corpus.dropped.length > 0) log(skippedRowsNote(corpus.dropped));
     const backbonePath = ckpt.backbone ?? (await prepareBackbone(config.backbone, config.data.cacheDir, log));
     const assembled = assembleRun({ config, corpus, backbonePath, device });
     try {
@@ -67,7 +69,7 @@ export class InferenceSession {
   plans(split: Split): BatchPlan[] {
     const indices = splitIndices(this.corpus.clips, split);
     if (indices.length === 0) throw new ConfigError(`the corpus at ${this.corpus.root} has no ${split} clips`);
-    return lengthSortedBatches(indices, this.assembled.lengths, this.config.data.evalBatchSize ?? this.config.data.batchSize);
+    return lengthSortedBatches(indices, this.assembled.lengths, this.config.data.evalBatchSize ?? this.config.data.batchSize, this.assembled.limits);
   }
 
   /** Predictions (and metrics where labels exist) of a split. */

@@ -45,14 +45,46 @@ export interface AssembledRun {
   /** Audio batches on the device. */
   readonly audio: AudioBatchSource;
   readonly preprocess: PreprocessOptions;
-  /** Samples of each clip after preprocessing. */
+  /** Samples of each whole clip after preprocessing. */
   readonly lengths: Int32Array;
+  /** Longest row the backbone reads (data.preprocess.maxSeconds), and padded samples per batch (data.maxBatchSeconds), in samples. */
+  readonly limits: { maxLength?: number; maxBatchLength?: number };
   /** Per-clip loss weights ("+SW"), when the config asks for them. */
   readonly sampleWeights: Float32Array | undefined;
   readonly precision: Precision;
   readonly autocast: Autocast;
   /** Stop the loader's workers and free the model. Idempotent. */
   close(): Promise<void>;
+}
+
+/** The data config's length limits in samples at the backbone's rate. */
+function rowLimits(config: RunConfig, sampleRate: number): AssembledRun['limits'] {
+  const { maxSeconds } = config.data.preprocess;
+  const { maxBatchSeconds } = config.data;
+  return {
+    ...(maxSeconds !== null ? { maxLength: Math.max(1, Math.round(maxSeconds * sampleRate)) } : {}),
+    ...(maxBatchSeconds !== null ? { maxBatchLength: Math.max(1, Math.round(maxBatchSeconds * sampleRate)) } : {}),
+  };
+}
+
+/** One line about clips longer than the longest row, or undefined when there are none. */
+export function longClipsNote(corpus: Corpus, run: AssembledRun): string | undefined {
+  const max = run.limits.maxLength;
+  if (max === undefined) return undefined;
+  let count = 0;
+  let longest = -1;
+  run.lengths.forEach((n, i) => {
+    if (n <= max) return;
+    count++;
+    if (longest < 0 || n > run.lengths[longest]!) longest = i;
+  });
+  if (count === 0) return undefined;
+  const rate = run.model.backbone.sampleRate;
+  const seconds = (n: number) => `${(n / rate).toFixed(1)} s`;
+  return (
+    `${count} clip${count === 1 ? ' is' : 's are'} longer than data.preprocess.maxSeconds (${seconds(max)}; the longest: ${corpus.clips[longest]!.id}, ${seconds(run.lengths[longest]!)}): ` +
+    'training reads a random window of that length, evaluation covers each whole in windows'
+  );
 }
 
 /** Per-clip weights inverse to the country's frequency in training ("+SW" of recipe A). */
@@ -76,7 +108,9 @@ export function assembleRun(options: AssembleOptions): AssembledRun {
   }
   try {
     const preprocess = preprocessOptions(config.data, backbone.sampleRate);
-    const lengths = preprocessedLengths(corpus.clips, preprocess);
+    const { maxSeconds: _crop, ...whole } = preprocess;
+    const lengths = preprocessedLengths(corpus.clips, whole);
+    const limits = rowLimits(config, backbone.sampleRate);
     const sampleWeights = sampleWeightsOf(config, corpus);
     const loader = new BatchLoader({
       clips: corpus.clips,
@@ -95,6 +129,7 @@ export function assembleRun(options: AssembleOptions): AssembledRun {
       audio: new AudioBatchSource(loader, device, backbone.sampleRate),
       preprocess,
       lengths,
+      limits,
       sampleWeights,
       precision,
       autocast: autocastFor(precision, device),

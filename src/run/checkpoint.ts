@@ -2,7 +2,9 @@
  * Checkpoints: checkpoints/{best,last}/ holding heads.safetensors (every
  * trained parameter besides the backbone), backbone.pt (only once the
  * backbone has been trained; before that the run's initial export is used),
- * optimizer.bin and trainer.json. A checkpoint is written into a temporary
+ * optimizer.bin, trainer.json and random-state.bin (LibTorch's random
+ * generators as they stood when the checkpoint was written; checkpoints
+ * written before it was saved lack it). A checkpoint is written into a temporary
  * folder and swapped in by renames, so a kill never leaves a half-written one.
  */
 import { randomBytes } from 'node:crypto';
@@ -12,10 +14,23 @@ import { type RunDir, readValidatedJson } from './run-dir.js';
 import { type TrainerState, TrainerStateSchema } from './trainer-state.js';
 import type { Backbone } from '../model/backbone.js';
 import { ConfigError } from '../config/errors.js';
-import { type Device, type Tensor, TorchError, loadSafetensors, type nn, saveSafetensors } from '../torch/index.js';
+import {
+  type Device,
+  type RandomState,
+  type Tensor,
+  TorchError,
+  decodeRandomState,
+  encodeRandomState,
+  loadSafetensors,
+  type nn,
+  saveSafetensors,
+} from '../torch/index.js';
 
 export type CheckpointKind = 'best' | 'last';
 export type { TrainerState };
+
+/** The file of a checkpoint that holds the random generators' states. */
+export const RANDOM_STATE_FILE = 'random-state.bin';
 
 export interface CheckpointFiles {
   dir: string;
@@ -24,6 +39,8 @@ export interface CheckpointFiles {
   /** Null: the initial backbone export. */
   backbone: string | null;
   optimizer: Uint8Array | null;
+  /** The bytes of random-state.bin (parseRandomState reads them); null in a checkpoint written without it. */
+  randomState: Uint8Array | null;
 }
 
 export interface CheckpointContents {
@@ -32,6 +49,8 @@ export interface CheckpointContents {
   backbone: Backbone | null;
   optimizer: Uint8Array | null;
   state: TrainerState;
+  /** The random generators' states at the point the checkpoint stands for. */
+  randomState?: RandomState | null;
 }
 
 function writeInto(dir: string, contents: CheckpointContents): void {
@@ -39,6 +58,7 @@ function writeInto(dir: string, contents: CheckpointContents): void {
   saveSafetensors(path.join(dir, 'heads.safetensors'), contents.heads);
   if (contents.backbone) contents.backbone.save(path.join(dir, 'backbone.pt'), 'fine-tuned by vbt');
   if (contents.optimizer) writeFileSync(path.join(dir, 'optimizer.bin'), contents.optimizer);
+  if (contents.randomState) writeFileSync(path.join(dir, RANDOM_STATE_FILE), encodeRandomState(contents.randomState));
   writeFileSync(path.join(dir, 'trainer.json'), `${JSON.stringify(contents.state, null, 2)}\n`);
 }
 
@@ -82,13 +102,24 @@ export function readCheckpoint(run: RunDir, kind: CheckpointKind): CheckpointFil
   const state = readValidatedJson(path.join(dir, 'trainer.json'), TrainerStateSchema);
   const backbone = path.join(dir, 'backbone.pt');
   const optimizer = path.join(dir, 'optimizer.bin');
+  const randomState = path.join(dir, RANDOM_STATE_FILE);
   return {
     dir,
     state,
     heads: path.join(dir, 'heads.safetensors'),
     backbone: existsSync(backbone) ? backbone : null,
     optimizer: existsSync(optimizer) ? new Uint8Array(readFileSync(optimizer)) : null,
+    randomState: existsSync(randomState) ? new Uint8Array(readFileSync(randomState)) : null,
   };
+}
+
+/** Read the bytes of a random-state.bin; damaged ones are a ConfigError naming `source` (the file). */
+export function parseRandomState(bytes: Uint8Array, source: string): RandomState {
+  try {
+    return decodeRandomState(bytes);
+  } catch (err) {
+    throw new ConfigError(`${source}: ${(err as Error).message}`);
+  }
 }
 
 /**

@@ -26,12 +26,23 @@ export function targetsToDevice(labels: Batch['labels'], device: Device): Partia
   return targets;
 }
 
+/** [B, R] weights of each clip's rows: a row's length over its clip's total length (see DeviceBatch.segmentWeights). */
+export function segmentWeightMatrix(segmentClip: Int32Array, lengths: Int32Array, clips: number): Float32Array {
+  const totals = new Float64Array(clips);
+  segmentClip.forEach((c, r) => (totals[c]! += lengths[r]!));
+  const rows = segmentClip.length;
+  const weights = new Float32Array(clips * rows);
+  segmentClip.forEach((c, r) => (weights[c * rows + r] = totals[c]! > 0 ? lengths[r]! / totals[c]! : 0));
+  return weights;
+}
+
 /** The tensors of a batch; dispose them with disposeDeviceBatch (or create inside a scope). */
 export function toDeviceBatch(batch: Batch, options: ToDeviceOptions): DeviceBatch {
   const { device } = options;
   const pin = device !== 'cpu';
   let samples = 0;
   for (const l of batch.lengths) samples += l;
+  const segments = batch.segmentClip;
   return {
     ids: batch.ids,
     size: batch.batchSize,
@@ -39,8 +50,12 @@ export function toDeviceBatch(batch: Batch, options: ToDeviceOptions): DeviceBat
     ...(options.features
       ? { features: options.features }
       : {
-          waveforms: tensor(batch.waveforms, { shape: [batch.batchSize, batch.length], device, pin }),
-          lengths: tensor(batch.lengths, { shape: [batch.batchSize], dtype: 'int64', device, pin }),
+          waveforms: tensor(batch.waveforms, { shape: [batch.rows, batch.length], device, pin }),
+          lengths: tensor(batch.lengths, { shape: [batch.rows], dtype: 'int64', device, pin }),
+          ...(segments
+            ? { segmentWeights: tensor(segmentWeightMatrix(segments, batch.lengths, batch.batchSize), { shape: [batch.batchSize, batch.rows], device, pin }) }
+            : {}),
+          ...(batch.rowsPerPass !== undefined ? { rowsPerPass: batch.rowsPerPass } : {}),
         }),
     targets: targetsToDevice(batch.labels, device),
     ...(batch.sampleWeights ? { sampleWeights: tensor(batch.sampleWeights, { device, pin }) } : {}),
@@ -52,6 +67,7 @@ export function toDeviceBatch(batch: Batch, options: ToDeviceOptions): DeviceBat
 export function disposeDeviceBatch(batch: DeviceBatch): void {
   batch.waveforms?.dispose();
   batch.lengths?.dispose();
+  batch.segmentWeights?.dispose();
   batch.features?.dispose();
   batch.sampleWeights?.dispose();
   for (const t of Object.values(batch.targets)) {

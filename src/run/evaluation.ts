@@ -11,7 +11,7 @@ import { TASK_SPECS, type Task, unscaleAge } from '../tasks.js';
 import { type CccVariant, type EvaluationStats, MetricsAccumulator, type MetricsReport, fromStats, mergeStats } from '../metrics/index.js';
 import type { MultitaskModel } from '../model/multitask-model.js';
 import type { ClipPredictions } from './clip-predictions.js';
-import { noGrad, scope } from '../torch/index.js';
+import { type Tensor, noGrad, scope } from '../torch/index.js';
 import type { BatchSource } from './batch-source.js';
 
 export type { ClipPredictions };
@@ -64,15 +64,15 @@ export async function evaluationPass(options: EvaluateOptions): Promise<{ partia
         const hasLabels = Object.values(b.labels).some((t) => t !== undefined && t.mask.some((m) => m !== 0));
         const step = noGrad(() =>
           scope(() => {
-            const preds = options.autocast(() => model.predict(b.device));
+            // One forward pass gives both the predictions and the loss.
+            const out = options.autocast(() => model.evaluate(b.device, { withLoss: options.withLoss === true && hasLabels }));
             const host: Partial<Record<Task, Float32Array>> = {};
-            for (const [task, p] of Object.entries(preds) as [Task, NonNullable<(typeof preds)[Task]>][]) host[task] = p.float().toArray() as Float32Array;
+            for (const [task, p] of Object.entries(out.predictions) as [Task, Tensor][]) host[task] = p.float().toArray() as Float32Array;
             let loss: number | null = null;
             const taskLosses: Partial<Record<Task, number>> = {};
-            if (options.withLoss && hasLabels) {
-              const out = options.autocast(() => model.loss(b.device));
-              loss = out.loss.item();
-              for (const [t, l] of Object.entries(out.taskLosses)) taskLosses[t as Task] = l!.item();
+            if (out.loss) {
+              loss = out.loss.loss.item();
+              for (const [t, l] of Object.entries(out.loss.taskLosses)) taskLosses[t as Task] = l!.item();
             }
             return { host, loss, taskLosses };
           }),

@@ -58,9 +58,6 @@ export async function prepareCorpus(data: DataConfig, tasks: readonly Task[], lo
       break;
     }
   }
-  if (corpus.dropped.length > 0) {
-    log(`skipped ${corpus.dropped.length} bad rows (--skip-bad); first: ${corpus.dropped[0]!.reason}`);
-  }
   const missing = tasks.filter((t) => !corpus.tasks.includes(t));
   if (missing.length > 0) {
     throw new ConfigError(

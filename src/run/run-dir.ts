@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { ConfigError } from '../config/errors.js';
 import { formatIssues, validateConfig } from '../config/load.js';
 import type { RunConfig } from '../config/schema.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { isTemporaryName, writeFileAtomic } from '../util/atomic-write.js';
 
 export class RunDir {
   private constructor(readonly path: string) {}
@@ -65,6 +65,27 @@ export class RunDir {
   /** A JSON file of the run, parsed; errors name the file. */
   readJson(name: string): unknown {
     return readJsonFile(this.file(name));
+  }
+
+  /**
+   * Remove what an interrupted write left behind: temporary files and
+   * folders (atomic writes, checkpoint swaps) in the run folder and in
+   * checkpoints/. A checkpoint's `.old-<kind>-*` folder stays while
+   * checkpoints/<kind> is missing (it is then the checkpoint; see readCheckpoint).
+   */
+  removeTemporaries(): string[] {
+    const removed: string[] = [];
+    for (const dir of [this.path, this.checkpoints]) {
+      if (!existsSync(dir)) continue;
+      for (const name of readdirSync(dir)) {
+        const old = /^\.old-(best|last)-/.exec(name);
+        const stale = isTemporaryName(name) || /^\.tmp-/.test(name) || (old !== null && existsSync(path.join(dir, old[1]!)));
+        if (!stale) continue;
+        rmSync(path.join(dir, name), { recursive: true, force: true });
+        removed.push(path.join(dir, name));
+      }
+    }
+    return removed;
   }
 
   /** The run's config.json, validated; errors name the file and the field. */

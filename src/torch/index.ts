@@ -56,6 +56,7 @@ export {
   withAutocast,
 } from './device.js';
 export { type LoadOptions, type ModuleValue, ScriptModule, setJitOptimization } from './script-module.js';
+export { type RandomState, decodeRandomState, encodeRandomState, randomState, setRandomState } from './random-state.js';
 export { Adam, type AdamSettings, AdamW, Optimizer, type OptimizerKind, type ParamGroup } from './optim.js';
 export { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from './safetensors.js';
 export { callRaw, opSchema } from './op-table.js';

@@ -50,6 +50,15 @@ export interface NativeCudaMemory {
   peakReserved: number;
 }
 
+/**
+ * The states of LibTorch's default random generators: the CPU one, and one
+ * per CUDA device (empty without CUDA).
+ */
+export interface NativeRngState {
+  cpu: Uint8Array;
+  cuda: Uint8Array[];
+}
+
 /** An opaque native c10d TCPStore handle (the rendezvous of a distributed run). */
 export type StoreHandle = { readonly __brand: 'StoreHandle' };
 /** An opaque native c10d process group handle. */
@@ -123,6 +132,9 @@ export interface NativeAddon {
   cudaResetPeakMemory(device?: number): void;
   cudaEmptyCache(): void;
   manualSeed(seed: number): void;
+  rngState(): NativeRngState;
+  /** cuda[i] sets device i's generator; devices past the list keep theirs. */
+  setRngState(state: { cpu: Uint8Array; cuda?: Uint8Array[] }): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   setAllowTF32(on: boolean): void;
@@ -133,6 +145,8 @@ export interface NativeAddon {
   // distributed (c10d): every blocking call takes a timeout in milliseconds
   distBackends(): { gloo: boolean; nccl: boolean };
   storeCreate(host: string, port: number, isServer: boolean, worldSize: number, timeoutMs: number, prefix?: string): StoreHandle;
+  /** A c10d FileStore in `path` (a folder only this user can enter): the rendezvous of one machine's processes, no port opened. */
+  storeCreateFile(path: string, worldSize: number, timeoutMs: number, prefix?: string): StoreHandle;
   storeSet(store: StoreHandle, key: string, value: Uint8Array): void;
   storeGet(store: StoreHandle, key: string, timeoutMs: number): Uint8Array;
   storeDispose(store: StoreHandle): void;
@@ -217,6 +231,8 @@ export const NATIVE_FUNCTIONS = [
   'cudaResetPeakMemory',
   'cudaEmptyCache',
   'manualSeed',
+  'rngState',
+  'setRngState',
   'setNumThreads',
   'getNumThreads',
   'setAllowTF32',
@@ -227,6 +243,7 @@ export const NATIVE_FUNCTIONS = [
   // distributed
   'distBackends',
   'storeCreate',
+  'storeCreateFile',
   'storeSet',
   'storeGet',
   'storeDispose',

@@ -4,7 +4,7 @@
  * tensors here and reads them only when it logs (every `logEvery` steps).
  */
 import type { Task } from '../tasks.js';
-import { type Tensor, keep, noGrad, scope } from '../torch/index.js';
+import { type Tensor, keep, noGrad, scope, stack } from '../torch/index.js';
 
 export interface WindowSummary {
   loss: number;
@@ -60,10 +60,13 @@ export class LossWindow implements Disposable {
     }
   }
 
-  private static readMeans(from: Map<string, { sum: Tensor; batches: number }>): Record<string, number> {
+  /** Means of a map's sums, from the values read back; the sums restart at zero. */
+  private static means(from: Map<string, { sum: Tensor; batches: number }>, values: ArrayLike<number>, offset: number): Record<string, number> {
     const out: Record<string, number> = {};
+    let i = offset;
     for (const [name, entry] of from) {
-      if (entry.batches > 0) out[name] = entry.sum.item() / entry.batches;
+      if (entry.batches > 0) out[name] = values[i]! / entry.batches;
+      i++;
       entry.sum.zero_();
       entry.batches = 0;
     }
@@ -86,14 +89,21 @@ export class LossWindow implements Disposable {
     return this.batches === 0;
   }
 
-  /** Read the means (waits for the device), then start a new window. The sums are reused, not freed. */
+  /**
+   * Read the means, then start a new window. Every sum travels in one
+   * tensor, so a log line waits for the device once. The sums are reused,
+   * not freed.
+   */
   read(): WindowSummary {
     const seconds = Math.max(1e-9, (performance.now() - this.started) / 1000);
     const n = Math.max(1, this.batches);
+    const sums = [...(this.loss ? [this.loss] : []), ...[...this.tasks.values(), ...this.extras.values()].map((e) => e.sum)];
+    const values = sums.length === 0 ? new Float32Array(0) : scope(() => stack(sums.map((t) => t.reshape([]))).toArray() as Float32Array);
+    const first = this.loss ? 1 : 0;
     const summary: WindowSummary = {
-      loss: this.loss ? this.loss.item() / n : Number.NaN,
-      taskLosses: LossWindow.readMeans(this.tasks) as Partial<Record<Task, number>>,
-      extra: LossWindow.readMeans(this.extras),
+      loss: this.loss ? values[0]! / n : Number.NaN,
+      taskLosses: LossWindow.means(this.tasks, values, first) as Partial<Record<Task, number>>,
+      extra: LossWindow.means(this.extras, values, first + this.tasks.size),
       batches: this.batches,
       samplesPerSec: this.samples / seconds,
       audioSecondsPerSec: this.audio / seconds,

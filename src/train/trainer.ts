@@ -26,13 +26,14 @@ import type { MetricsReport } from '../metrics/index.js';
 import { Backbone } from '../model/backbone.js';
 import type { MultitaskModel } from '../model/multitask-model.js';
 import { type ProgressReporter, createProgressReporter } from '../report/progress.js';
-import { type AssembledRun, applyProcessSettings, assembleRun } from '../run/assemble.js';
+import { type AssembledRun, applyProcessSettings, assembleRun, longClipsNote } from '../run/assemble.js';
 import { type BatchSource, FeatureBatchSource } from '../run/batch-source.js';
-import { type CheckpointKind, loadHeads, readCheckpoint, writeCheckpoint } from '../run/checkpoint.js';
+import { type CheckpointKind, RANDOM_STATE_FILE, loadHeads, parseRandomState, readCheckpoint, writeCheckpoint } from '../run/checkpoint.js';
 import { type EvaluationResult, evaluateModel } from '../run/evaluation.js';
 import type { TrainRecord, ValRecord } from '../run/metrics-log.js';
 import { prepareBackbone, prepareCorpus } from '../run/prepare.js';
 import { RunDir } from '../run/run-dir.js';
+import { SKIPPED_ROWS_FILE, skippedRowsNote, writeSkippedRows } from '../run/skipped-rows.js';
 import type { TrainerState } from '../run/trainer-state.js';
 import { TASK_SPECS, type Split, type Task } from '../tasks.js';
 import {
@@ -43,9 +44,12 @@ import {
   AdamW,
   type Tensor,
   clipGradNormTensor,
+  cudaDeviceCount,
   manualSeed,
   noGrad,
+  randomState,
   scope,
+  setRandomState,
 } from '../torch/index.js';
 import type { FitStatus, HookResult, StepInfo, TrainerCallbacks, TrainerContext } from './callbacks.js';
 import { EarlyStopping } from './early-stopping.js';
@@ -155,10 +159,20 @@ export class Trainer {
         throw new ConfigError(`the corpus at ${corpus.root} has no Val clips: validation and early stopping need them`);
       }
       run = assembleRun({ config, corpus, backbonePath: setup.resumeBackbone ?? initialBackbonePath, device });
+      const note = longClipsNote(corpus, run);
+      if (note && strategy.writes) log(note);
       let runDir = setup.runDir;
       if (!runDir) {
         runDir = RunDir.create(config.output.dir, config.output.name!, { overwrite: config.output.overwrite });
         runDir.writeJson('config.json', config);
+      }
+      if (strategy.writes) {
+        // Whatever a killed run left half-written (checkpoint or file temporaries) goes now.
+        runDir.removeTemporaries();
+        if (corpus.dropped.length > 0) {
+          writeSkippedRows(runDir.file(SKIPPED_ROWS_FILE), corpus.dropped);
+          log(skippedRowsNote(corpus.dropped, runDir.file(SKIPPED_ROWS_FILE)));
+        }
       }
       const reporter = progress ?? createProgressReporter({ mode: config.train.progress === 'none' ? 'silent' : config.train.progress });
       const trainer = new Trainer(config, runDir, corpus, device, run, strategy, initialBackbonePath, reporter, state, options);
@@ -166,6 +180,8 @@ export class Trainer {
       // Restore the trained part (heads, and the optimizer in runStage) from `last`.
       if (options.resume) trainer.loadWeights('last');
       strategy.syncModel(run.model);
+      // Last, once nothing else draws before training goes on: the random generators as `last` left them.
+      trainer.restoreRandomState(options.resume !== undefined);
       return trainer;
     } catch (err) {
       await run?.close();
@@ -241,9 +257,9 @@ export class Trainer {
 
   private clipSeconds = (i: number): number => (this.run.lengths[i] ?? 0) / this.sampleRate;
 
-  /** Batches of a split for evaluation: fixed order, grouped by length to cut padding. */
+  /** Batches of a split for evaluation: fixed order, grouped by length to cut padding, long clips in windows. */
   private evalPlans(split: Split): BatchPlan[] {
-    return lengthSortedBatches(this.indices(split), this.run.lengths, this.config.data.evalBatchSize ?? this.config.data.batchSize);
+    return lengthSortedBatches(this.indices(split), this.run.lengths, this.config.data.evalBatchSize ?? this.config.data.batchSize, this.run.limits);
   }
 
   private trainPlans(stageIndex: number, epoch: number): BatchPlan[] {
@@ -254,7 +270,9 @@ export class Trainer {
       batchSize: cfg.data.batchSize,
       seed: cfg.train.seed + 7919 * stageIndex,
       epoch,
-      ...(cfg.data.bucketing ? { lengths: this.run.lengths } : {}),
+      lengths: this.run.lengths,
+      bucketing: cfg.data.bucketing,
+      ...this.run.limits,
       ...(cfg.model.kind === 'burst2vec' ? { taskRotation: cfg.model.tasks } : {}),
       oversample: cfg.data.oversample,
     });
@@ -282,6 +300,12 @@ export class Trainer {
     return true;
   }
 
+  /**
+   * The random generators' states are captured as the checkpoint is written:
+   * after everything before it (the steps, the validation's evaluation) and
+   * before anything after it, so that the generators a resumed run sets back
+   * (restoreRandomState) are those the uninterrupted run goes on with.
+   */
   private async saveCheckpoint(kinds: CheckpointKind[], optimizer: Optimizer | null, stageIndex: number): Promise<void> {
     if (!this.strategy.writes) return;
     const dirs = writeCheckpoint(this.runDir, kinds, {
@@ -289,8 +313,30 @@ export class Trainer {
       backbone: this.state.backboneTrained ? this.model.backbone : null,
       optimizer: optimizer ? optimizer.saveState() : null,
       state: this.state,
+      randomState: randomState(),
     });
     await this.emit('onCheckpoint', this.context(stageIndex), { kinds, dirs });
+  }
+
+  /**
+   * On resume, set the random generators (dropout's masks) to the states
+   * saved in `last`, which overrides the seeding at start: the steps after
+   * the resume then draw what the uninterrupted run drew after writing
+   * `last`. Called by every process (the writer's states are shared; the
+   * other processes take them too). A checkpoint written without them
+   * leaves the generators seeded as before. CUDA states go to the devices
+   * this machine has.
+   */
+  private restoreRandomState(resume: boolean): void {
+    const ckpt = resume && this.strategy.writes ? readCheckpoint(this.runDir, 'last') : null;
+    const bytes = this.strategy.shareBytes(ckpt?.randomState ?? null);
+    if (ckpt && !ckpt.randomState) {
+      this.log(`${ckpt.dir} has no ${RANDOM_STATE_FILE} (an older checkpoint): dropout after the resume draws other masks than an uninterrupted run would`);
+    }
+    if (!bytes) return;
+    const source = ckpt ? path.join(ckpt.dir, RANDOM_STATE_FILE) : `${RANDOM_STATE_FILE} of checkpoints/last (received from rank 0)`;
+    const saved = parseRandomState(bytes, source);
+    setRandomState({ cpu: saved.cpu, cuda: saved.cuda.slice(0, cudaDeviceCount()) });
   }
 
   // ---- optimisation ------------------------------------------------------------
@@ -354,6 +400,7 @@ export class Trainer {
     const stage = this.config.train.stages[stageIndex]!;
     const resumingMidStage = this.state.stepInStage > 0 || this.state.batchInEpoch > 0 || this.state.epoch > 0;
     if (stageIndex > 0 && stage.loadBest && !resumingMidStage) {
+      // Weights only: the random generators go on as they stand, which is the same in a resumed run (set back from `last`).
       if (this.loadWeights('best')) this.log(`stage ${stage.name}: starting from the best checkpoint so far`);
       this.strategy.syncModel(this.model);
     }

@@ -42,6 +42,7 @@ export function hostBatch(lengths: readonly number[], seed: number): Batch {
     ids: lengths.map((_, i) => `clip${i}`),
     waveforms,
     batchSize: b,
+    rows: b,
     length: t,
     lengths: Int32Array.from(lengths),
     labels: {

@@ -124,7 +124,7 @@ describe('config resolution', () => {
     expect(() => resolveConfig({ overrides: [['train.stages.0.lr', 'fast']] })).toThrow(/train.stages.0.lr: Invalid input: expected number/);
     expect(() => resolveConfig({ overrides: [['model.intermediate', '9/9']] })).toThrow(/model.intermediate: Invalid option/);
     expect(() => resolveConfig({ overrides: [['train.stages.5.lr', 1]] })).toThrow(/'5' is not an index of train.stages/);
-    expect(() => resolveConfig({ overrides: [['data.bogus', 1]] })).toThrow(/data: Unrecognized key: "bogus"/);
+    expect(() => resolveConfig({ overrides: [['data.bogus', 1]] })).toThrow(/data\.bogus: not a config field/);
     writeFileSync(file, '{not json');
     expect(() => resolveConfig({ file })).toThrow(/is not valid JSON/);
     expect(() => resolveConfig({ recipe: 'nope' })).toThrow(/unknown recipe 'nope' \(known: /);
@@ -139,10 +139,29 @@ describe('loss window', () => {
     w.add(T.scalar(2), { high: T.scalar(1), type: T.scalar(4) }, 8, 10);
     // It owns one running sum per name (loss, high, type) and nothing else.
     expect(T.liveTensors()).toBe(before + 3);
-    w.add(T.scalar(4), { high: T.scalar(3) }, 8, 10);
+    w.add(T.scalar(4), { high: T.scalar(3) }, 8, 10, { adversarial: T.scalar(0.5) });
     const live = T.liveTensors();
-    expect(live).toBe(before + 3);
-    const s = w.read();
+    expect(live).toBe(before + 4);
+    // One read back from the device for the whole log line, whatever the number of losses.
+    const reads = { item: 0, toArray: 0 };
+    const { item, toArray } = T.Tensor.prototype;
+    T.Tensor.prototype.item = function (this: T.Tensor) {
+      reads.item++;
+      return item.call(this);
+    };
+    T.Tensor.prototype.toArray = function (this: T.Tensor) {
+      reads.toArray++;
+      return toArray.call(this);
+    } as typeof toArray;
+    let s;
+    try {
+      s = w.read();
+    } finally {
+      T.Tensor.prototype.item = item;
+      T.Tensor.prototype.toArray = toArray;
+    }
+    expect(reads).toEqual({ item: 0, toArray: 1 });
+    expect(s.extra).toEqual({ adversarial: 0.5 });
     expect(s.loss).toBe(3);
     expect(s.taskLosses).toEqual({ high: 2, type: 4 });
     expect(s.batches).toBe(2);

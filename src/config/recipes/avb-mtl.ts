@@ -15,7 +15,8 @@ export const avbMtl: RunConfigInput = {
     corpus: { kind: 'avb', root: 'A-VB' },
     batchSize: 32,
     // Recipe A feeds raw audio to data2vec; loudness normalisation is Burst2Vec's.
-    preprocess: { normalize: false },
+    // The authors pad every clip to 159,360 samples (about 10 s): A-VB clips are shorter.
+    preprocess: { normalize: false, maxSeconds: 10 },
   },
   backbone: { family: 'data2vec', config: 'base' },
   model: {

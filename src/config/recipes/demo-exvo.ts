@@ -19,7 +19,9 @@ export const demoExvo: RunConfigInput = {
   data: {
     corpus: { kind: 'synthetic', layout: 'exvo', clips: 360, seed: 0 },
     batchSize: 16,
-    preprocess: { normalize: true, targetDbfs: -3 },
+    // As the demo: 16 synthetic clips fit in 48 s; longer clips are read 4 s at a time.
+    maxBatchSeconds: 48,
+    preprocess: { normalize: true, targetDbfs: -3, maxSeconds: 4 },
   },
   backbone: { family: 'wav2vec2', config: 'tiny', seed: 0 },
   model: {

@@ -10,7 +10,9 @@ export const demo: RunConfigInput = {
   data: {
     corpus: { kind: 'synthetic', layout: 'avb', clips: 360, seed: 0 },
     batchSize: 16,
-    preprocess: { normalize: true },
+    // The synthetic clips last 1–2.5 s: 16 of them fit in 48 s; a longer clip of one's own corpus is read 4 s at a time.
+    maxBatchSeconds: 48,
+    preprocess: { normalize: true, maxSeconds: 4 },
   },
   backbone: { family: 'data2vec', config: 'tiny', seed: 0 },
   model: {

@@ -27,7 +27,8 @@ export const exvoBurst2vec: RunConfigInput = {
   data: {
     corpus: { kind: 'exvo', root: 'ExVo' },
     batchSize: 32,
-    preprocess: { normalize: true, targetDbfs: -3 },
+    // ExVo clips last a few seconds; a longer one is read 10 s at a time.
+    preprocess: { normalize: true, targetDbfs: -3, maxSeconds: 10 },
     // "+Oversampling" (V7) hurt in the paper; off by default.
     oversample: false,
   },

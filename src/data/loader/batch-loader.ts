@@ -11,7 +11,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import type { PreprocessOptions } from '../../audio/preprocess-settings.js';
+import { type PreprocessOptions, resolvePreprocessSettings } from '../../audio/preprocess-settings.js';
 import type { Task } from '../../tasks.js';
 import type { Batch, BatchPlan } from '../batch.js';
 import type { Clip } from '../corpus/corpus.js';
@@ -25,7 +25,11 @@ export interface BatchLoaderOptions {
   readonly clips: readonly Clip[];
   /** Tasks whose labels go into each batch. */
   readonly tasks: readonly Task[];
-  /** Audio preprocessing (defaults: 16 kHz mono, −3 dBFS RMS, no crop). */
+  /**
+   * Audio preprocessing (defaults: 16 kHz mono, −3 dBFS RMS, no crop). With
+   * maxSeconds, a clip planned without segments is cut to that length from
+   * its start; plans with segments (random crops, windows) read those parts.
+   */
   readonly preprocess?: PreprocessOptions;
   /** Folder of the preprocessed-audio cache. Default: no cache. */
   readonly cacheDir?: string;
@@ -77,6 +81,11 @@ class WorkerSlot {
 
   take(id: number): PendingJob | undefined {
     const job = this.jobs.get(id);
+    // A batch nobody waits for any more (one still arriving after close())
+    // changes nothing: unref() here would undo the ref that terminate() holds
+    // until the worker has exited, and the process could end with close()
+    // never settled.
+    if (job === undefined) return undefined;
     this.jobs.delete(id);
     if (this.jobs.size === 0 && !this.exited) this.worker.unref();
     return job;
@@ -110,8 +119,12 @@ export class BatchLoader implements AsyncDisposable {
     this.numWorkers = numWorkers;
     this.prefetch = prefetch;
 
+    // Segments (crops, windows) are cut by the producer from whole clips; maxSeconds bounds clips planned without segments.
+    const { maxSeconds, ...whole } = options.preprocess ?? {};
+    const maxLength = maxSeconds === undefined ? undefined : resolvePreprocessSettings(options.preprocess).maxSamples;
     const producerOptions: BatchProducerOptions = {
-      preprocess: options.preprocess ?? {},
+      preprocess: whole,
+      ...(maxLength === undefined ? {} : { maxLength }),
       ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
       collate: {
         tasks: options.tasks,

@@ -18,12 +18,19 @@ export interface BucketingOptions {
   readonly batchesPerBucket?: number;
   /** Leave out a final batch smaller than batchSize. Default false. */
   readonly dropLast?: boolean;
+  /**
+   * Padded samples a batch may hold (clips × its longest clip): a batch of
+   * long clips holds fewer of them (at least one). Default: no bound
+   * besides batchSize.
+   */
+  readonly maxBatchLength?: number;
 }
 
 /**
  * Length-bucketed batches of `indices`: shuffle, cut into mega-batches of
  * `batchSize × batchesPerBucket`, sort each by length (longest first), cut
- * into batches, shuffle the batch order.
+ * into batches of up to batchSize clips and maxBatchLength padded samples,
+ * shuffle the batch order.
  * @param lengths clip lengths, indexed like the clip list (not like `indices`)
  */
 export function bucketedBatches(indices: readonly number[], lengths: ArrayLike<number>, options: BucketingOptions): number[][] {
@@ -37,20 +44,51 @@ export function bucketedBatches(indices: readonly number[], lengths: ArrayLike<n
   for (let start = 0; start < order.length; start += bucketSize) {
     const bucket = order.slice(start, start + bucketSize);
     bucket.sort((a, b) => lengthOf(lengths, b) - lengthOf(lengths, a));
-    for (let i = 0; i < bucket.length; i += batchSize) batches.push(bucket.slice(i, i + batchSize));
+    // Longest first: a batch's first clip sets its padded length.
+    for (let i = 0; i < bucket.length; ) {
+      const n = clipsThatFit(lengthOf(lengths, bucket[i]!), batchSize, options.maxBatchLength);
+      batches.push(bucket.slice(i, i + n));
+      i += n;
+    }
   }
   return finishBatches(batches, batchSize, options.dropLast ?? false, rng);
+}
+
+/** Clips of at most `longest` samples that fit a batch: batchSize, fewer when the padded budget says so (at least one). */
+export function clipsThatFit(longest: number, batchSize: number, maxBatchLength: number | undefined): number {
+  if (maxBatchLength === undefined) return batchSize;
+  if (!(maxBatchLength > 0)) throw new RangeError(`maxBatchLength must be positive, got ${maxBatchLength}`);
+  return Math.max(1, Math.min(batchSize, Math.floor(maxBatchLength / Math.max(1, longest))));
 }
 
 /** Plain shuffled batches (no length sorting), the baseline bucketing improves on. */
 export function shuffledBatches(
   indices: readonly number[],
-  options: { readonly batchSize: number; readonly rng: Rng; readonly dropLast?: boolean },
+  options: { readonly batchSize: number; readonly rng: Rng; readonly dropLast?: boolean; readonly maxBatchLength?: number },
+  lengths?: ArrayLike<number>,
 ): number[][] {
   checkBatchSize(options.batchSize);
   const order = options.rng.shuffle([...indices]);
   const batches: number[][] = [];
-  for (let i = 0; i < order.length; i += options.batchSize) batches.push(order.slice(i, i + options.batchSize));
+  if (options.maxBatchLength === undefined || lengths === undefined) {
+    for (let i = 0; i < order.length; i += options.batchSize) batches.push(order.slice(i, i + options.batchSize));
+  } else {
+    // In shuffled order: a batch closes when the next clip would take it past a bound.
+    let batch: number[] = [];
+    let longest = 0;
+    for (const index of order) {
+      const n = lengthOf(lengths, index);
+      const wider = Math.max(longest, n);
+      if (batch.length > 0 && (batch.length >= options.batchSize || (batch.length + 1) * wider > options.maxBatchLength)) {
+        batches.push(batch);
+        batch = [];
+        longest = 0;
+      }
+      batch.push(index);
+      longest = Math.max(longest, n);
+    }
+    if (batch.length > 0) batches.push(batch);
+  }
   return finishBatches(batches, options.batchSize, options.dropLast ?? false, options.rng);
 }
 

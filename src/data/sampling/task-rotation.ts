@@ -20,12 +20,16 @@ export interface TaskRotationOptions {
   readonly batchSize: number;
   /** The epoch's generator. */
   readonly rng: Rng;
-  /** Clip lengths (indexed like the clip list): batches are length-bucketed when given. */
+  /** Clip lengths (indexed like the clip list): batches are length-bucketed when given (unless `bucketing` is false). */
   readonly lengths?: ArrayLike<number>;
+  /** Sort by length within windows (with `lengths`). Default true. */
+  readonly bucketing?: boolean;
   /** Batches per bucketing window (see bucketedBatches). */
   readonly batchesPerBucket?: number;
   /** Leave out batches smaller than batchSize. Default false. */
   readonly dropLast?: boolean;
+  /** Padded samples a batch may hold (see bucketedBatches). */
+  readonly maxBatchLength?: number;
 }
 
 /**
@@ -51,9 +55,9 @@ export function taskRotationBatches(
     return pool;
   });
   const draw = (pool: readonly number[]): number[][] =>
-    options.lengths === undefined
-      ? shuffledBatches(pool, options)
-      : bucketedBatches(pool, options.lengths, { ...options, batchSize: options.batchSize });
+    options.lengths === undefined || options.bucketing === false
+      ? shuffledBatches(pool, options, options.lengths)
+      : bucketedBatches(pool, options.lengths, options);
   const queues = pools.map((pool) => draw(pool));
   const rounds = Math.max(...queues.map((q) => q.length));
   const plan: BatchPlan[] = [];

@@ -75,7 +75,8 @@ import { crossEntropyLoss } from '../../losses/index.js';
 import { type Device, type Tensor, TorchError, cat, full, gradReverse, scope } from '../../torch/index.js';
 import type { Backbone } from '../backbone.js';
 import { pickClassWeights } from '../class-weights.js';
-import type { DeviceBatch, DeviceTargets, LossOutput, MultitaskModel, TaskPredictionTensors } from '../multitask-model.js';
+import { encodeClips } from '../encode-clips.js';
+import type { DeviceBatch, DeviceTargets, EvaluationOutput, LossOutput, MultitaskModel, TaskPredictionTensors } from '../multitask-model.js';
 import { Burst2VecHead } from './burst2vec-head.js';
 import { type Burst2VecLossOptions, burst2vecTaskLoss } from './burst2vec-losses.js';
 
@@ -87,6 +88,12 @@ export type HeadPass = (typeof HEAD_PASSES)[number];
 interface Extracted {
   shared: Tensor;
   specific: Map<Task, Tensor>;
+}
+
+/** The projected pooled features and the extractors' outputs, computed once per batch. */
+interface Projected {
+  projected: Tensor;
+  f: Extracted;
 }
 
 /** The parts of a batch's objective, with gradients (see the module comment). */
@@ -137,8 +144,7 @@ export class Burst2VecModel implements MultitaskModel {
   }
 
   encode(batch: DeviceBatch): Tensor {
-    if (!batch.waveforms || !batch.lengths) throw new TorchError('Burst2VecModel.encode: the batch has no audio');
-    return this.backbone.pooled(batch.waveforms, batch.lengths);
+    return encodeClips(this.backbone, batch, 'Burst2VecModel.encode');
   }
 
   private features(batch: DeviceBatch): Tensor {
@@ -178,12 +184,17 @@ export class Burst2VecModel implements MultitaskModel {
     return task;
   }
 
+  /** The projected features and what the extractors make of them: what every head pass and loss reads. */
+  private forwardShared(batch: DeviceBatch): Projected {
+    const projected = this.head.projection.forward(this.features(batch));
+    return { projected, f: this.extract(projected) };
+  }
+
   /** Every term of the objective for a batch, with gradients (the module comment defines them). */
-  lossTerms(batch: DeviceBatch): Burst2VecLossTerms {
+  lossTerms(batch: DeviceBatch, shared?: Projected): Burst2VecLossTerms {
     return scope(() => {
       const batchTask = this.batchTask(batch);
-      const projected = this.head.projection.forward(this.features(batch));
-      const f = this.extract(projected);
+      const { projected, f } = shared ?? this.forwardShared(batch);
       const labelled = batchTask !== null ? [batchTask] : this.tasks.filter((t) => batch.targets[t] !== undefined);
       if (labelled.length === 0) throw new TorchError('Burst2VecModel.loss: the batch has labels of none of the model\'s tasks');
 
@@ -232,9 +243,9 @@ export class Burst2VecModel implements MultitaskModel {
     });
   }
 
-  loss(batch: DeviceBatch): LossOutput {
+  loss(batch: DeviceBatch, shared?: Projected): LossOutput {
     return scope(() => {
-      const terms = this.lossTerms(batch);
+      const terms = this.lossTerms(batch, shared);
       const taskLosses: Partial<Record<Task, Tensor>> = {};
       for (const [t, l] of Object.entries(terms.output) as [Task, Tensor][]) taskLosses[t] = l.detach();
       const extra: Record<string, Tensor> = {};
@@ -246,9 +257,9 @@ export class Burst2VecModel implements MultitaskModel {
   }
 
   /** Outputs of the given passes (default all three) for every task: regression values, classification probabilities. */
-  passPredictions(batch: DeviceBatch, passes: readonly HeadPass[] = HEAD_PASSES): Partial<Record<HeadPass, TaskPredictionTensors>> {
+  passPredictions(batch: DeviceBatch, passes: readonly HeadPass[] = HEAD_PASSES, shared?: Projected): Partial<Record<HeadPass, TaskPredictionTensors>> {
     return scope(() => {
-      const f = this.extract(this.head.projection.forward(this.features(batch)));
+      const { f } = shared ?? this.forwardShared(batch);
       const out: Partial<Record<HeadPass, TaskPredictionTensors>> = {};
       for (const task of this.tasks) {
         const inputs = this.passInputs(task, f);
@@ -261,16 +272,23 @@ export class Burst2VecModel implements MultitaskModel {
     });
   }
 
-  predict(batch: DeviceBatch): TaskPredictionTensors {
+  predict(batch: DeviceBatch, shared?: Projected): TaskPredictionTensors {
     return scope(() => {
       const from = this.config.predictFrom;
-      if (from !== 'mean') return this.passPredictions(batch, [from])[from]!;
-      const passes = this.passPredictions(batch);
+      if (from !== 'mean') return this.passPredictions(batch, [from], shared)[from]!;
+      const passes = this.passPredictions(batch, HEAD_PASSES, shared);
       const result: TaskPredictionTensors = {};
       for (const task of this.tasks) {
         result[task] = passes.shared![task]!.add(passes.specific![task]!).add(passes.concat![task]!).div(3);
       }
       return result;
+    });
+  }
+
+  evaluate(batch: DeviceBatch, options: { withLoss: boolean }): EvaluationOutput {
+    return scope(() => {
+      const shared = this.forwardShared(batch);
+      return { predictions: this.predict(batch, shared), ...(options.withLoss ? { loss: this.loss(batch, shared) } : {}) };
     });
   }
 
