@@ -1,10 +1,14 @@
-// The rendezvous of a distributed run: a c10d TCPStore that rank 0 serves
-// (or a launcher's agent does) and every process joins, then uses to publish
-// and read small values and to set up its process groups. Joining waits for
-// all processes with a timeout, and c10d's errors are rephrased as what to
-// check (the port, MASTER_ADDR, the other workers).
+// The rendezvous of a distributed run: a c10d store every process joins, then
+// uses to publish and read small values and to set up its process groups.
+// Across machines it is a TCPStore that rank 0 serves (or a launcher's agent
+// does); the workers of one machine can meet in a FileStore instead, a file
+// in a folder only their user can enter, so that no port is opened at all.
+// Joining waits for all processes with a timeout, and c10d's errors are
+// rephrased as what to check (the port, MASTER_ADDR, the file, the other
+// workers).
 #include "store.h"
 
+#include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/version.h>
@@ -12,6 +16,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -86,8 +91,10 @@ int BindListen(Napi::Env env, const std::string& host, int port) {
 /**
  * Count this process in and wait until all `world_size` processes have; a
  * std::runtime_error saying how many joined if they do not within `timeout`.
+ * `read_count` polls the counter with get() instead of add(key, 0): a
+ * FileStore appends a record to its file for every add, even of 0.
  */
-void WaitForJoin(c10d::Store& store, int64_t world_size, Millis timeout) {
+void WaitForJoin(c10d::Store& store, int64_t world_size, Millis timeout, bool read_count = false) {
   const char* key = "vbt/joined";
   int64_t joined = store.add(key, 1);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -96,8 +103,31 @@ void WaitForJoin(c10d::Store& store, int64_t world_size, Millis timeout) {
       throw std::runtime_error("only " + std::to_string(joined) + " of " + std::to_string(world_size) + " processes joined");
     }
     std::this_thread::sleep_for(Millis(20));
-    joined = store.add(key, 0);
+    if (read_count) {
+      // add() stores the count as its decimal text.
+      const std::vector<uint8_t> text = store.get(key);
+      joined = std::stoll(std::string(text.begin(), text.end()));
+    } else {
+      joined = store.add(key, 0);
+    }
   }
+}
+
+/** Where a store's messages say the rendezvous is, and what probably broke when it cannot be used. */
+std::string Unreachable(const StoreBox& box) {
+  if (!box.file.empty()) {
+    return "the rendezvous file " + box.file + " cannot be used (was it or its folder removed? the launcher removes the folder once its workers are gone)";
+  }
+  return "the rendezvous at " + box.host + ":" + std::to_string(box.port) + " is unreachable (rank 0 exited?)";
+}
+
+/**
+ * A FileStore whose file is gone would wait for it until the store's
+ * timeout (and set() would start a new, empty one): fail at once instead.
+ */
+void CheckFileStillThere(Napi::Env env, const StoreBox& box, const char* fn) {
+  if (box.file.empty() || access(box.file.c_str(), F_OK) == 0) return;
+  ThrowTorchError(env, std::string(fn) + ": " + Unreachable(box) + ": " + std::strerror(errno));
 }
 
 /** Rephrase c10d's rendezvous errors as what to check. */
@@ -169,6 +199,57 @@ Napi::Value StoreCreate(const Napi::CallbackInfo& info) {
   return WrapHandle(env, std::move(box), kStoreHandle);
 }
 
+// storeCreateFile(path, worldSize, timeoutMs, prefix?): a FileStore in `path` (its keys under `prefix/` when
+// given); blocks until all worldSize processes joined. For the processes of one machine: nothing listens on
+// any port, and who may join is who may open the file (the launcher puts it in a folder of mode 0700).
+Napi::Value StoreCreateFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string file = ArgString(info, 0, "storeCreateFile", "path");
+  const int64_t world_size = ArgInt(info, 1, "storeCreateFile", "worldSize");
+  const Millis timeout = ArgTimeout(info, 2, "storeCreateFile");
+  const std::string prefix = IsMissing(info, 3) ? std::string() : ArgString(info, 3, "storeCreateFile", "prefix");
+  if (file.empty()) ThrowTorchError(env, "storeCreateFile: the path of the rendezvous file is empty");
+  if (world_size < 1 || world_size > 1 << 20) ThrowTorchError(env, "storeCreateFile: worldSize must be at least 1");
+  // c10d retries opening a file whose folder is missing until the timeout:
+  // say so at once instead.
+  const auto slash = file.find_last_of('/');
+  const std::string folder = slash == std::string::npos ? "." : slash == 0 ? "/" : file.substr(0, slash);
+  struct stat st {};
+  const int found = stat(folder.c_str(), &st);
+  const int stat_errno = found == 0 ? 0 : errno;
+  if (found != 0 || !S_ISDIR(st.st_mode)) {
+    ThrowTorchError(env, "rendezvous: the folder of the rendezvous file " + file + " does not exist (" +
+                             (stat_errno != 0 ? std::string(std::strerror(stat_errno)) : std::string("not a folder")) +
+                             "): the launcher creates it for its workers and removes it once they are gone; "
+                             "check that VBT_RENDEZVOUS_FILE is this run's and that the launcher still runs");
+  }
+  auto box = std::make_unique<StoreBox>();
+  box->file = file;
+  try {
+    // numWorkers -1: c10d never deletes the file itself. Its count-based
+    // removal would let a store destroyed early (a failed attempt) remove
+    // the file while others still use it, and they would then silently
+    // start over in a new empty one. The folder's owner removes it.
+    auto store = c10::make_intrusive<c10d::FileStore>(file, -1);
+    // The default of every get() and wait() without a timeout of its own.
+    store->setTimeout(timeout);
+    box->store = store;
+    if (!prefix.empty()) box->store = c10::make_intrusive<c10d::PrefixStore>(prefix, store);
+    WaitForJoin(*box->store, world_size, timeout, /*read_count=*/true);
+  } catch (...) {
+    box.reset();
+    const std::string raw = ExceptionText(std::current_exception());
+    if (Contains(raw, "processes joined")) {
+      ThrowTorchError(env, "rendezvous: " + raw + " through the file " + file + " within " + Seconds(timeout) +
+                               ": check that every worker was started with the same VBT_RENDEZVOUS_FILE and WORLD_SIZE, "
+                               "and that none of them failed before joining");
+    }
+    ThrowTorchError(env, "rendezvous: cannot use the rendezvous file " + file + ": " + raw + " (check that this user may create and write files in " +
+                             folder + ")");
+  }
+  return WrapHandle(env, std::move(box), kStoreHandle);
+}
+
 // storeSet(store, key, value: Uint8Array): void
 Napi::Value StoreSet(const Napi::CallbackInfo& info) {
   StoreBox& box = ArgStore(info, 0, "storeSet");
@@ -178,11 +259,11 @@ Napi::Value StoreSet(const Napi::CallbackInfo& info) {
   }
   auto arr = info[2].As<Napi::Uint8Array>();
   std::vector<uint8_t> value(arr.Data(), arr.Data() + arr.ElementLength());
+  CheckFileStillThere(info.Env(), box, "storeSet");
   try {
     box.store->set(key, value);
   } catch (...) {
-    ThrowTorchError(info.Env(), "storeSet: the rendezvous at " + box.host + ":" + std::to_string(box.port) +
-                                    " is unreachable (rank 0 exited?): " + ExceptionText(std::current_exception()));
+    ThrowTorchError(info.Env(), "storeSet: " + Unreachable(box) + ": " + ExceptionText(std::current_exception()));
   }
   return info.Env().Undefined();
 }
@@ -194,6 +275,7 @@ Napi::Value StoreGet(const Napi::CallbackInfo& info) {
   const std::string key = ArgString(info, 1, "storeGet", "key");
   const Millis timeout = ArgTimeout(info, 2, "storeGet");
   std::vector<uint8_t> value;
+  CheckFileStillThere(env, box, "storeGet");
   try {
     box.store->wait({key}, timeout);
     value = box.store->get(key);
@@ -203,8 +285,7 @@ Napi::Value StoreGet(const Napi::CallbackInfo& info) {
       ThrowTorchError(env, "storeGet: '" + key + "' was not published within " + Seconds(timeout) +
                                " (rank 0 is slow, failed, or runs a different program): " + raw);
     }
-    ThrowTorchError(env, "storeGet: the rendezvous at " + box.host + ":" + std::to_string(box.port) +
-                             " is unreachable (rank 0 exited?): " + raw);
+    ThrowTorchError(env, "storeGet: " + Unreachable(box) + ": " + raw);
   }
   auto out = Napi::Uint8Array::New(env, value.size());
   if (!value.empty()) std::memcpy(out.Data(), value.data(), value.size());
@@ -223,6 +304,7 @@ StoreBox& ArgStore(const Napi::CallbackInfo& info, size_t i, const char* fn) { r
 
 void RegisterStore(Napi::Env env, Napi::Object exports) {
   exports.Set("storeCreate", Napi::Function::New<Guarded<StoreCreate>>(env, "storeCreate"));
+  exports.Set("storeCreateFile", Napi::Function::New<Guarded<StoreCreateFile>>(env, "storeCreateFile"));
   exports.Set("storeSet", Napi::Function::New<Guarded<StoreSet>>(env, "storeSet"));
   exports.Set("storeGet", Napi::Function::New<Guarded<StoreGet>>(env, "storeGet"));
   exports.Set("storeDispose", Napi::Function::New<Guarded<StoreDispose>>(env, "storeDispose"));

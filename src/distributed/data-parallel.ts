@@ -70,18 +70,23 @@ export class DataParallel implements TrainingStrategy {
     private readonly rendezvous: Rendezvous,
   ) {}
 
-  /** Join the run's rendezvous; blocks until every process joined (or throws after the rendezvous timeout). */
+  /**
+   * Join the run's rendezvous (the launcher's private file on one machine,
+   * else the TCP store on masterAddr:masterPort); blocks until every process
+   * joined (or throws after the rendezvous timeout).
+   */
   static connect(options: DistributedOptions): DataParallel {
     const o = resolveDistributedOptions(options);
-    const rendezvous = Rendezvous.join({
-      host: o.masterAddr,
-      port: o.masterPort,
-      rank: o.rank,
-      worldSize: o.worldSize,
-      timeoutMs: o.rendezvousTimeoutSeconds * 1000,
-      // Under torchrun its agent serves the store on MASTER_PORT: every rank is a client.
-      ...(o.agentStore ? { isServer: false, prefix: `vbt/attempt-${o.attempt}` } : {}),
-    });
+    const common = { rank: o.rank, worldSize: o.worldSize, timeoutMs: o.rendezvousTimeoutSeconds * 1000 };
+    const rendezvous = o.rendezvousFile
+      ? Rendezvous.join({ ...common, file: o.rendezvousFile })
+      : Rendezvous.join({
+          ...common,
+          host: o.masterAddr,
+          port: o.masterPort,
+          // Under torchrun its agent serves the store on MASTER_PORT: every rank is a client.
+          ...(o.agentStore ? { isServer: false, prefix: `vbt/attempt-${o.attempt}` } : {}),
+        });
     return new DataParallel(o, rendezvous);
   }
 

@@ -14,16 +14,30 @@
  * a second Ctrl-C is passed on too, and the workers quit at once. Workers
  * exit by themselves if the launcher disappears (see exitWithLauncher).
  *
- * The rendezvous has no authentication: single-machine runs keep it on
- * 127.0.0.1; runs across machines belong on a trusted network.
+ * The rendezvous has no authentication. On one machine the workers meet
+ * through a file in a private folder (mode 0700, made by the launcher and
+ * removed once its workers are gone), passed as VBT_RENDEZVOUS_FILE: no port
+ * is opened, and Gloo's own connections stay on 127.0.0.1. Across machines
+ * rank 0 serves a TCP store on --master-addr:--master-port (on LibTorch
+ * < 2.3 it listens on every interface): such runs belong on a trusted
+ * network.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { ConfigError } from '../config/errors.js';
-import { DEFAULT_MASTER_ADDR, DEFAULT_MASTER_PORT, type DistributedOptions, distributedFromEnv, isLoopback } from './options.js';
-import { exitWithParent } from '../torch/distributed.js';
+import {
+  DEFAULT_MASTER_ADDR,
+  DEFAULT_MASTER_PORT,
+  type DistributedOptions,
+  RENDEZVOUS_FILE_VARIABLE,
+  distributedFromEnv,
+  isLoopback,
+} from './options.js';
+import { exitWithParent, tcpStoreListensEverywhere } from '../torch/distributed.js';
 
 /** Environment variable naming the launcher's pid, so a worker can tell when it is gone. */
 export const LAUNCHER_PID_VARIABLE = 'VBT_LAUNCHER_PID';
@@ -127,9 +141,9 @@ export interface LaunchOptions {
   nproc: number;
   nnodes?: number;
   nodeRank?: number;
-  /** Default 127.0.0.1 on one machine. */
+  /** Default 127.0.0.1 on one machine (where Gloo binds: the rendezvous itself is a private file there). */
   masterAddr?: string;
-  /** Default: a free port on one machine, 29500 across machines. */
+  /** Port of rank 0's TCP store across machines. Default 29500; unused on one machine. */
   masterPort?: number;
   /** Program of each worker and its arguments. */
   command: string;
@@ -158,12 +172,25 @@ function signalNumber(signal: NodeJS.Signals): number {
   return os.constants.signals[signal] ?? 1;
 }
 
+/**
+ * A new folder only this user can enter, for the rendezvous file of one
+ * machine's workers (removed by the launcher once they are gone).
+ */
+function privateRendezvousFolder(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vbt-rendezvous-'));
+  chmodSync(dir, 0o700); // mkdtemp's mode already; said explicitly since it is the whole protection
+  return dir;
+}
+
 /** Start this machine's workers, watch them, and resolve when all have exited. */
 export async function launchWorkers(o: LaunchOptions): Promise<LaunchResult> {
   const nnodes = o.nnodes ?? 1;
   const nodeRank = o.nodeRank ?? 0;
   const masterAddr = o.masterAddr ?? DEFAULT_MASTER_ADDR;
-  const masterPort = o.masterPort ?? (nnodes === 1 ? await freePort(isLoopback(masterAddr) ? masterAddr : '0.0.0.0') : DEFAULT_MASTER_PORT);
+  // One machine: the workers meet through a private file; no port is opened.
+  const rendezvousDir = nnodes === 1 ? privateRendezvousFolder() : undefined;
+  const rendezvousFile = rendezvousDir ? path.join(rendezvousDir, 'store') : undefined;
+  const masterPort = rendezvousFile ? o.masterPort : (o.masterPort ?? DEFAULT_MASTER_PORT);
   const worldSize = o.nproc * nnodes;
   const messages = o.messages ?? process.stderr;
   const output = o.output ?? process.stdout;
@@ -172,6 +199,28 @@ export async function launchWorkers(o: LaunchOptions): Promise<LaunchResult> {
   // LibTorch's CPU thread pools of all workers share the cores.
   const threads = String(Math.max(1, Math.floor(os.availableParallelism() / o.nproc)));
   const say = (line: string) => messages.write(`vbt launch: ${line}\n`);
+
+  /** The launcher's line about the rendezvous: where it is, and what it exposes. */
+  const describeRendezvous = (): string => {
+    if (rendezvousFile) {
+      return `rendezvous through the private file ${rendezvousFile} (no port opened${o.masterPort !== undefined ? `; --master-port ${o.masterPort} is not used on one machine` : ''})`;
+    }
+    const where = `rendezvous ${masterAddr}:${masterPort}`;
+    if (nodeRank !== 0) return `${where} (rank 0's TCP store on node 0)`;
+    let everywhere: boolean | undefined;
+    try {
+      everywhere = tcpStoreListensEverywhere();
+    } catch {
+      everywhere = undefined; // no addon here: the workers will say so
+    }
+    const listens =
+      everywhere === true
+        ? `listening on every interface (port ${masterPort}), not only ${masterAddr}, as LibTorch < 2.3 does`
+        : everywhere === false
+          ? `listening on ${masterAddr} only`
+          : 'listening';
+    return `${where} (a TCP store that rank 0 serves on this machine, ${listens}, without authentication: keep runs across machines on a trusted network)`;
+  };
 
   const workers: { rank: number; child: ChildProcess; exited: boolean }[] = [];
   let failure: { rank: number; code: number } | undefined;
@@ -202,10 +251,13 @@ export async function launchWorkers(o: LaunchOptions): Promise<LaunchResult> {
         LOCAL_WORLD_SIZE: String(o.nproc),
         GROUP_RANK: String(nodeRank),
         MASTER_ADDR: masterAddr,
-        MASTER_PORT: String(masterPort),
+        ...(masterPort !== undefined ? { MASTER_PORT: String(masterPort) } : {}),
         [LAUNCHER_PID_VARIABLE]: String(process.pid),
         ...(base.OMP_NUM_THREADS ? {} : { OMP_NUM_THREADS: threads }),
       };
+      // Only this launcher's own file: never one inherited from elsewhere.
+      if (rendezvousFile) env[RENDEZVOUS_FILE_VARIABLE] = rendezvousFile;
+      else delete env[RENDEZVOUS_FILE_VARIABLE];
       // Rank 0 keeps the terminal (progress bar); the others' lines are prefixed.
       const leader = rank === 0;
       const child = spawn(o.command, [...o.args], {
@@ -242,7 +294,7 @@ export async function launchWorkers(o: LaunchOptions): Promise<LaunchResult> {
       });
     }
   });
-  say(`started ${o.nproc} worker${o.nproc > 1 ? 's' : ''} (ranks ${nodeRank * o.nproc}..${nodeRank * o.nproc + o.nproc - 1} of ${worldSize}), pids ${workers.map((w) => w.child.pid).join(' ')}, rendezvous ${masterAddr}:${masterPort}`);
+  say(`started ${o.nproc} worker${o.nproc > 1 ? 's' : ''} (ranks ${nodeRank * o.nproc}..${nodeRank * o.nproc + o.nproc - 1} of ${worldSize}), pids ${workers.map((w) => w.child.pid).join(' ')}, ${describeRendezvous()}`);
 
   const forward = (signal: NodeJS.Signals) => {
     if (signal === 'SIGINT') interrupts++;
@@ -255,6 +307,8 @@ export async function launchWorkers(o: LaunchOptions): Promise<LaunchResult> {
     await done;
   } finally {
     if (o.forwardSignals ?? true) for (const s of signals) process.off(s, forward);
+    // Every worker has exited: nobody uses the rendezvous file any more.
+    if (rendezvousDir) rmSync(rendezvousDir, { recursive: true, force: true });
   }
   const interrupted = interrupts > 0 && workers.some((w) => w.child.exitCode === 130 || w.child.signalCode === 'SIGINT');
   const ended = terminatedBy !== undefined ? 128 + signalNumber(terminatedBy) : interrupted ? 130 : 0;

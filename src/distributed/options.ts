@@ -1,11 +1,16 @@
 /**
  * Settings of a data-parallel run: which process this is (rank, local rank),
  * how many there are, where they meet (the rendezvous: rank 0's address and
- * port) and how long anything may wait. Read from options or from the
+ * port, or a private file for the workers `vbt train --nproc` starts on one
+ * machine) and how long anything may wait. Read from options or from the
  * environment variables torchrun and cluster schedulers set (RANK,
- * WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT).
+ * WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT), and the launcher's
+ * VBT_RENDEZVOUS_FILE.
  */
 import { ConfigError } from '../config/errors.js';
+
+/** Environment variable naming the rendezvous file of a single-machine run (set by the launcher for its workers). */
+export const RENDEZVOUS_FILE_VARIABLE = 'VBT_RENDEZVOUS_FILE';
 
 /** 'auto': NCCL when the run's device is CUDA, Gloo on the CPU. */
 export type DistributedBackend = 'auto' | 'gloo' | 'nccl';
@@ -40,11 +45,20 @@ export interface DistributedOptions {
    */
   agentStore?: boolean;
   attempt?: number;
+  /**
+   * Meet through this file (a c10d FileStore) instead of a TCP store on
+   * masterPort: the processes of one machine, no port opened. It must be
+   * new to this run and lie in a folder only this user can enter; the
+   * launcher (`vbt train --nproc`) makes one and passes it as
+   * VBT_RENDEZVOUS_FILE. masterAddr still says where Gloo binds (127.0.0.1).
+   */
+  rendezvousFile?: string;
 }
 
 /** DistributedOptions with every default filled in. */
-export interface ResolvedDistributedOptions extends Required<Omit<DistributedOptions, 'glooInterface'>> {
+export interface ResolvedDistributedOptions extends Required<Omit<DistributedOptions, 'glooInterface' | 'rendezvousFile'>> {
   glooInterface: string | undefined;
+  rendezvousFile: string | undefined;
 }
 
 export const DEFAULT_MASTER_ADDR = '127.0.0.1';
@@ -89,6 +103,11 @@ export function resolveDistributedOptions(o: DistributedOptions, env: NodeJS.Pro
   const glooInterface = o.glooInterface ?? (env.GLOO_SOCKET_IFNAME || undefined);
   const attempt = o.attempt ?? 0;
   checkInt('attempt', attempt, 0);
+  const rendezvousFile = o.rendezvousFile;
+  if (rendezvousFile !== undefined && rendezvousFile.trim() === '') throw new ConfigError('distributed: rendezvousFile is empty');
+  if (rendezvousFile !== undefined && o.agentStore) {
+    throw new ConfigError('distributed: a launcher agent (torchrun) serves the rendezvous, so there is no rendezvous file to use: unset VBT_RENDEZVOUS_FILE');
+  }
   return {
     rank: o.rank,
     worldSize: o.worldSize,
@@ -102,6 +121,7 @@ export function resolveDistributedOptions(o: DistributedOptions, env: NodeJS.Pro
     glooInterface,
     agentStore: o.agentStore ?? false,
     attempt,
+    rendezvousFile,
   };
 }
 
@@ -114,7 +134,8 @@ function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
 
 /**
  * The run this process belongs to according to the environment (torchrun's
- * variables: RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT), or
+ * variables: RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT; and
+ * VBT_RENDEZVOUS_FILE from `vbt train --nproc` on one machine), or
  * undefined when RANK and WORLD_SIZE are both unset (a plain single-process
  * run). `extra` supplies what the environment does not (backend, timeouts).
  */
@@ -142,6 +163,7 @@ export function distributedFromEnv(
     ...(localRank !== undefined ? { localRank } : {}),
     ...(env.MASTER_ADDR ? { masterAddr: env.MASTER_ADDR } : {}),
     ...(masterPort !== undefined ? { masterPort } : {}),
+    ...(env[RENDEZVOUS_FILE_VARIABLE] ? { rendezvousFile: env[RENDEZVOUS_FILE_VARIABLE] } : {}),
   };
   resolveDistributedOptions(options, env);
   return options;

@@ -1,8 +1,9 @@
 /**
  * Typed handles over the native c10d bindings (native/store.cc,
  * native/process_group.cc, native/process_control.cc): the rendezvous (a
- * TCPStore on rank 0) and a process group with its collectives. Data
- * parallelism itself is src/distributed's; this file only binds.
+ * TCPStore on rank 0, or a FileStore for the processes of one machine) and
+ * a process group with its collectives. Data parallelism itself is
+ * src/distributed's; this file only binds.
  *
  * Every call is synchronous and bounded by a timeout: a peer that died or hung
  * becomes a TorchError saying what to check, never a process waiting forever.
@@ -26,26 +27,53 @@ export function exitWithParent(): boolean {
   return native().exitWithParent();
 }
 
-export interface RendezvousOptions {
-  /** Rank 0's address; rank 0 listens there (only there, on LibTorch ≥ 2.3). */
-  host: string;
-  port: number;
+/**
+ * Whether rank 0's TCP store listens on every interface rather than on its
+ * host alone: LibTorch before 2.3 cannot be handed a socket bound to one
+ * address (storeCreate binds one from 2.3 on).
+ */
+export function tcpStoreListensEverywhere(): boolean {
+  const [major = 0, minor = 0] = native().buildInfo().torchVersion.split('.').map((part) => Number.parseInt(part, 10));
+  return major < 2 || (major === 2 && minor < 3);
+}
+
+interface CommonRendezvousOptions {
   rank: number;
   worldSize: number;
   /** How long to wait for every process to join. */
   timeoutMs: number;
-  /** Whether this process serves the store. Default: rank 0 does; false everywhere when a launcher agent (torchrun) serves it. */
-  isServer?: boolean;
   /** Keys live under this prefix (a store shared with a launcher agent). */
   prefix?: string;
 }
+
+/** A TCPStore served by rank 0 (or by a launcher agent): runs across machines. */
+export interface TcpRendezvousOptions extends CommonRendezvousOptions {
+  /** Rank 0's address; rank 0 listens there (only there, on LibTorch ≥ 2.3; on every interface before). */
+  host: string;
+  port: number;
+  /** Whether this process serves the store. Default: rank 0 does; false everywhere when a launcher agent (torchrun) serves it. */
+  isServer?: boolean;
+}
+
+/**
+ * A FileStore: the processes of one machine meet in a file, and no port is
+ * opened. The file should be new (no earlier run's keys) and lie in a folder
+ * only this user can enter (the launcher makes one with mode 0700); it is
+ * not removed when the processes leave: the folder's owner removes it.
+ */
+export interface FileRendezvousOptions extends CommonRendezvousOptions {
+  file: string;
+}
+
+export type RendezvousOptions = TcpRendezvousOptions | FileRendezvousOptions;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
- * The meeting point of a run: a key-value store served by rank 0. Joining
- * blocks until all processes have joined (or throws after the timeout).
+ * The meeting point of a run: a key-value store served by rank 0 (or kept in
+ * a file). Joining blocks until all processes have joined (or throws after
+ * the timeout).
  */
 export class Rendezvous implements Disposable {
   #handle: StoreHandle | null;
@@ -59,7 +87,10 @@ export class Rendezvous implements Disposable {
   }
 
   static join(o: RendezvousOptions): Rendezvous {
-    const handle = native().storeCreate(o.host, o.port, o.isServer ?? o.rank === 0, o.worldSize, o.timeoutMs, o.prefix);
+    const handle =
+      'file' in o
+        ? native().storeCreateFile(o.file, o.worldSize, o.timeoutMs, o.prefix)
+        : native().storeCreate(o.host, o.port, o.isServer ?? o.rank === 0, o.worldSize, o.timeoutMs, o.prefix);
     return new Rendezvous(handle, o.rank, o.worldSize);
   }
 

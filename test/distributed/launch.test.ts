@@ -3,7 +3,7 @@
  * told, and that one failing worker takes the whole run down at once, with
  * real processes (plain Node scripts, then the real CLI on a tiny run).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -35,6 +35,10 @@ describe('planLaunch and workerArguments', () => {
     // Under torchrun its agent serves the store: rank 0 must connect to it, in this attempt's key space.
     expect(distributedFromEnv({ ...env, TORCHELASTIC_USE_AGENT_STORE: 'True', TORCHELASTIC_RESTART_COUNT: '2' })).toMatchObject({ agentStore: true, attempt: 2 });
     expect(distributedFromEnv(env)).not.toHaveProperty('agentStore');
+    // The launcher's workers on one machine meet through its private file.
+    expect(distributedFromEnv({ ...env, VBT_RENDEZVOUS_FILE: '/tmp/vbt-rendezvous-x/store' })).toMatchObject({ rendezvousFile: '/tmp/vbt-rendezvous-x/store' });
+    expect(distributedFromEnv(env)).not.toHaveProperty('rendezvousFile');
+    expect(() => distributedFromEnv({ ...env, VBT_RENDEZVOUS_FILE: '/tmp/f', TORCHELASTIC_USE_AGENT_STORE: 'True' })).toThrow(/unset VBT_RENDEZVOUS_FILE/);
   });
 
   it('refuses contradictions with the fix', () => {
@@ -57,13 +61,20 @@ describe('planLaunch and workerArguments', () => {
 });
 
 describe('launchWorkers', () => {
-  it("tells each worker its place with torchrun's variables, on loopback, and succeeds when all do", async () => {
+  it("tells each worker its place with torchrun's variables and a private rendezvous file, and succeeds when all do", async () => {
     const out = sink();
     const messages = sink();
     const result = await launchWorkers({
       nproc: 3,
       command: process.execPath,
-      args: ['-e', "const e=process.env;console.log(JSON.stringify({RANK:e.RANK,WORLD_SIZE:e.WORLD_SIZE,LOCAL_RANK:e.LOCAL_RANK,MASTER_ADDR:e.MASTER_ADDR,MASTER_PORT:e.MASTER_PORT,OMP:e.OMP_NUM_THREADS}))"],
+      args: [
+        '-e',
+        "const e=process.env,fs=require('fs'),path=require('path');const f=e.VBT_RENDEZVOUS_FILE;" +
+          'const dir=fs.statSync(path.dirname(f));' +
+          'console.log(JSON.stringify({RANK:e.RANK,WORLD_SIZE:e.WORLD_SIZE,LOCAL_RANK:e.LOCAL_RANK,MASTER_ADDR:e.MASTER_ADDR,MASTER_PORT:e.MASTER_PORT,OMP:e.OMP_NUM_THREADS,FILE:f,MODE:(dir.mode&0o777).toString(8),OWNER:dir.uid}))',
+      ],
+      // An inherited file or port must not leak through.
+      env: { ...process.env, VBT_RENDEZVOUS_FILE: '/tmp/not-this-one', MASTER_PORT: undefined },
       output: out.stream,
       messages: messages.stream,
       forwardSignals: false,
@@ -80,11 +91,42 @@ describe('launchWorkers', () => {
       expect(env.RANK).toBe(String(prefix));
       expect(env.LOCAL_RANK).toBe(String(prefix));
       expect(env.WORLD_SIZE).toBe('3');
+      // Gloo binds there; the rendezvous itself is a file in a folder only this user can enter, and no port is named.
       expect(env.MASTER_ADDR).toBe('127.0.0.1');
-      expect(Number(env.MASTER_PORT)).toBeGreaterThan(0);
+      expect(env.MASTER_PORT).toBeUndefined();
+      expect(env.FILE).toBe(seen[0]!.env.FILE);
+      expect(env.FILE).toMatch(/vbt-rendezvous-[^/]+\/store$/);
+      expect(env.MODE).toBe('700');
+      expect(Number(env.OWNER)).toBe(process.getuid!());
       expect(Number(env.OMP)).toBeGreaterThanOrEqual(1);
     }
-    expect(messages.text()).toMatch(/started 3 workers \(ranks 0\.\.2 of 3\)/);
+    expect(messages.text()).toMatch(/started 3 workers \(ranks 0\.\.2 of 3\), pids \d+ \d+ \d+, rendezvous through the private file .*store \(no port opened\)/);
+    // The launcher removes the folder once its workers are gone.
+    expect(existsSync(path.dirname(seen[0]!.env.FILE!))).toBe(false);
+  });
+
+  it('across machines, rank 0 serves a TCP store on the given address, and the launcher says what it exposes', async () => {
+    const out = sink();
+    const messages = sink();
+    const result = await launchWorkers({
+      nproc: 2,
+      nnodes: 2,
+      nodeRank: 0,
+      masterAddr: '10.1.2.3',
+      masterPort: 29411,
+      command: process.execPath,
+      args: ['-e', 'const e=process.env;console.log(JSON.stringify({ADDR:e.MASTER_ADDR,PORT:e.MASTER_PORT,FILE:e.VBT_RENDEZVOUS_FILE ?? null}))'],
+      env: { ...process.env, VBT_RENDEZVOUS_FILE: '/tmp/not-this-one' },
+      output: out.stream,
+      messages: messages.stream,
+      forwardSignals: false,
+    });
+    expect(result.exitCode).toBe(0);
+    // Rank 0 writes to the launcher's own stdout; rank 1's line comes prefixed.
+    expect(JSON.parse(out.text().replace(/^\[rank 1\] /, ''))).toEqual({ ADDR: '10.1.2.3', PORT: '29411', FILE: null });
+    expect(messages.text()).toMatch(
+      /rendezvous 10\.1\.2\.3:29411 \(a TCP store that rank 0 serves on this machine, listening on (every interface \(port 29411\), not only 10\.1\.2\.3, as LibTorch < 2\.3 does|10\.1\.2\.3 only), without authentication: keep runs across machines on a trusted network\)/,
+    );
   });
 
   it('one worker failing stops the others at once and gives its exit code', async () => {
@@ -142,6 +184,10 @@ describe('workers of a killed launcher', () => {
     const t0 = performance.now();
     while (pids.some(alive) && performance.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 50));
     for (const pid of pids) expect(alive(pid), `worker ${pid}`).toBe(false);
+    // A launcher killed outright cannot remove its private rendezvous folder: this test does.
+    const folder = /rendezvous through the private file (\S+)\/store /.exec(text)?.[1];
+    expect(folder, text).toBeDefined();
+    rmSync(folder!, { recursive: true, force: true });
   }, 60_000);
 });
 

@@ -1,10 +1,13 @@
 /**
  * The native c10d layer over Gloo on loopback, with real processes:
- * collectives give the right numbers, and every way a run can go wrong
- * (port taken, a process missing, a peer gone, a peer hung, bad arguments)
+ * collectives give the right numbers over either rendezvous (a TCP store,
+ * a file store), and every way a run can go wrong (port taken, a process
+ * missing, a peer gone, a peer hung, a rendezvous file gone, bad arguments)
  * is a TorchError saying what to check, within its timeout, never a hang.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ProcessGroup, Rendezvous, availableBackends, freePort } from '../../src/distributed/index.js';
@@ -13,9 +16,10 @@ import { FIXTURES, jsonLines, runTs } from './spawn.js';
 
 const script = path.join(FIXTURES, 'collectives.ts');
 
-async function runRanks(scenario: string, worldSize: number): Promise<{ outputs: Record<string, unknown>[]; stderr: string[] }> {
-  const port = await freePort();
-  const runs = await Promise.all(Array.from({ length: worldSize }, (_, r) => runTs(script, [scenario, String(r), String(worldSize), String(port)])));
+/** Run `scenario` as `worldSize` ranks meeting in a TCP store on a free port, or in a file store in `file`. */
+async function runRanks(scenario: string, worldSize: number, file?: string): Promise<{ outputs: Record<string, unknown>[]; stderr: string[] }> {
+  const where = file !== undefined ? `file:${file}` : String(await freePort());
+  const runs = await Promise.all(Array.from({ length: worldSize }, (_, r) => runTs(script, [scenario, String(r), String(worldSize), where])));
   return { outputs: runs.flatMap((r) => jsonLines<Record<string, unknown>>(r.stdout)), stderr: runs.map((r) => r.stderr) };
 }
 
@@ -50,6 +54,58 @@ describe('c10d process groups over Gloo (real processes on loopback)', () => {
       expect((o.stats as { calls: number }).calls).toBeGreaterThan(10);
     }
   }, 60_000);
+
+  it('the same collectives work when the ranks meet in a file store (no port opened)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vbt-filestore-'));
+    try {
+      const { outputs, stderr } = await runRanks('collectives', 3, path.join(dir, 'store'));
+      expect(outputs, stderr.join('\n')).toHaveLength(3);
+      for (const o of outputs) {
+        expect(o.sum).toEqual([
+          [6, 60],
+          [3, 6, 9],
+        ]);
+        expect(o.broadcast).toEqual([15, 16]);
+        expect(o.gathered).toEqual([
+          { rank: 0, payload: '' },
+          { rank: 1, payload: 'xxx' },
+          { rank: 2, payload: 'xxxxxx' },
+        ]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('a file store names the file and what to check: processes missing, its folder missing, its file removed during the run', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vbt-filestore-'));
+    try {
+      const file = path.join(dir, 'store');
+      const t0 = performance.now();
+      expect(() => Rendezvous.join({ file, rank: 0, worldSize: 3, timeoutMs: 1500 })).toThrow(
+        /only 1 of 3 processes joined through the file .*store within 1\.5 s: check that every worker was started with the same VBT_RENDEZVOUS_FILE and WORLD_SIZE/,
+      );
+      expect((performance.now() - t0) / 1000).toBeLessThan(5);
+      // c10d would wait for a missing folder until the timeout: it is named at once.
+      const t1 = performance.now();
+      expect(() => Rendezvous.join({ file: path.join(dir, 'gone', 'store'), rank: 0, worldSize: 1, timeoutMs: 60_000 })).toThrow(
+        /the folder of the rendezvous file .*gone\/store does not exist \(No such file or directory\): the launcher creates it/,
+      );
+      expect((performance.now() - t1) / 1000).toBeLessThan(2);
+      const second = path.join(dir, 'second');
+      using store = Rendezvous.join({ file: second, rank: 0, worldSize: 1, timeoutMs: 60_000 });
+      store.setJson('k', { a: 1 });
+      expect(store.getJson('k', 1000)).toEqual({ a: 1 });
+      expect(() => store.getJson('missing', 300)).toThrow(/'missing' was not published within 0\.3 s/);
+      rmSync(second);
+      const t2 = performance.now();
+      expect(() => store.getJson('k', 60_000)).toThrow(/storeGet: the rendezvous file .*second cannot be used \(was it or its folder removed\?/);
+      expect(() => store.setJson('k', 2)).toThrow(/storeSet: the rendezvous file .*second cannot be used/);
+      expect((performance.now() - t2) / 1000).toBeLessThan(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 
   it('a peer that exits makes the next collective fail at once, naming the cause, and the group stays failed', async () => {
     const { outputs } = await runRanks('peer-exits', 2);
