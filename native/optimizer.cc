@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "args.h"
+#include "foreach_adam.h"
 #include "errors.h"
 #include "handle.h"
 #include "register.h"
@@ -67,7 +68,8 @@ GroupSettings ReadGroupSettings(Napi::Env env, Napi::Object g, const std::string
   return s;
 }
 
-// optimizerCreate(kind: 'adam'|'adamw', groups: {params: Tensor[], lr?, betas?, eps?, weightDecay?, amsgrad?}[])
+// optimizerCreate(kind: 'adam'|'adamw', groups: {params: Tensor[], lr?, betas?, eps?, weightDecay?, amsgrad?}[], foreach = true)
+// foreach: update each group's parameters together with multi-tensor kernels (foreach_adam.h); false: LibTorch's per-parameter loop.
 Napi::Value OptimizerCreate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string kind = ArgString(info, 0, "optimizerCreate", "kind");
@@ -105,12 +107,15 @@ Napi::Value OptimizerCreate(const Napi::CallbackInfo& info) {
     }
     param_groups.emplace_back(std::move(tensors), std::move(options));
   }
+  const bool foreach = IsMissing(info, 2) ? true : ArgBool(info, 2, "optimizerCreate", "foreach");
   auto box = std::make_unique<OptimizerBox>();
   box->kind = kind;
   if (adamw) {
-    box->optimizer = std::make_unique<torch::optim::AdamW>(std::move(param_groups));
+    if (foreach) box->optimizer = std::make_unique<ForeachAdamW>(std::move(param_groups));
+    else box->optimizer = std::make_unique<torch::optim::AdamW>(std::move(param_groups));
   } else {
-    box->optimizer = std::make_unique<torch::optim::Adam>(std::move(param_groups));
+    if (foreach) box->optimizer = std::make_unique<ForeachAdam>(std::move(param_groups));
+    else box->optimizer = std::make_unique<torch::optim::Adam>(std::move(param_groups));
   }
   return WrapHandle(env, std::move(box), kOptimizerHandle);
 }

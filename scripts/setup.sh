@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # `npm run setup`: take a fresh clone to a working build.
-#  1. system packages, when missing (Debian/Ubuntu): LibTorch, the Python torch
-#     used by the backbone exporters, Gloo for distributed training, a compiler;
+#  1. system packages, when missing (Debian/Ubuntu): LibTorch, an optimised BLAS
+#     for it (OpenBLAS), the Python torch used by the backbone exporters, Gloo for
+#     distributed training, a compiler;
 #  2. npm ci;  3. the native addon (cmake-js);  4. the TypeScript build.
 # Set VBT_SKIP_SYSTEM_PACKAGES=1 to manage system packages yourself (e.g. when
 # LIBTORCH points at an unpacked LibTorch).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-packages=(libtorch-dev libgloo-dev python3-torch python3-torchaudio cmake g++ make)
+# libopenblas0-pthread: Debian's LibTorch uses whatever libblas.so.3 is; the reference BLAS it gets otherwise makes matrix products ~14× slower.
+packages=(libtorch-dev libgloo-dev libopenblas0-pthread python3-torch python3-torchaudio cmake g++ make)
 
 if [ "${VBT_SKIP_SYSTEM_PACKAGES:-0}" != "1" ]; then
   if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then

@@ -238,7 +238,13 @@ export const TrainSchema = z.strictObject({
    * Off by default: length-bucketed batches change shape nearly every step.
    */
   jitOptimize: z.boolean().default(false),
-  /** CPU threads for LibTorch; 'auto' leaves LibTorch's own choice. */
+  /**
+   * Update all parameters of an optimizer group together with LibTorch's
+   * multi-tensor kernels (the same update as one parameter at a time, in a
+   * few fused kernels per step on a GPU); false: one parameter at a time.
+   */
+  foreachOptimizer: z.boolean().default(true),
+  /** CPU threads for LibTorch; 'auto': OMP_NUM_THREADS when set, else the machine's physical cores. */
   threads: z.union([z.literal('auto'), positiveInt]).default('auto'),
   stages: z.array(StageSchema).min(1),
   monitor: MonitorSchema,

@@ -61,6 +61,7 @@ export class DataParallel implements TrainingStrategy {
   private gradSync: GradientSync | undefined;
   private gradParams: readonly Tensor[] | undefined;
   private pendingStop: string | undefined;
+  private stepsSinceStopCheck = 0;
   private scratchDir: string | undefined;
   /** The run folder on rank 0's machine. */
   private leaderRunDir: string | undefined;
@@ -256,8 +257,15 @@ export class DataParallel implements TrainingStrategy {
     this.pendingStop ??= reason;
   }
 
-  /** At a stop point: if any rank was asked to stop, all stop; returns the reason (undefined: go on). */
-  agreeStop(_at: StopPoint): string | undefined {
+  /**
+   * At a stop point: if any rank was asked to stop, all stop; returns the
+   * reason (undefined: go on). The check is a collective that waits for the
+   * device, so after a step it runs only every `stopCheckEverySteps` steps
+   * (every rank counts the same steps); at boundaries always.
+   */
+  agreeStop(at: StopPoint): string | undefined {
+    if (at === 'step' && ++this.stepsSinceStopCheck < this.options.stopCheckEverySteps) return undefined;
+    this.stepsSinceStopCheck = 0;
     if (!anyRank(this.pg, this.exchangeDevice, this.pendingStop !== undefined)) return undefined;
     const reason = this.pendingStop ?? 'stopped because another rank was asked to stop';
     this.pendingStop = undefined;

@@ -35,6 +35,12 @@ export interface DistributedOptions {
   rendezvousTimeoutSeconds?: number;
   /** Gradient bucket size in MiB: gradients travel in flat buffers of about this size. Default 25. */
   bucketCapMb?: number;
+  /**
+   * Optimizer steps between two checks whether any process was asked to
+   * stop (Ctrl-C, a callback): each check is a collective that waits for the
+   * device. Epoch and stage ends and validations always check. Default 10.
+   */
+  stopCheckEverySteps?: number;
   /** Network interface Gloo uses (e.g. 'eth0'); default the GLOO_SOCKET_IFNAME variable, else the address of this machine's hostname. */
   glooInterface?: string;
   /**
@@ -66,6 +72,7 @@ export const DEFAULT_MASTER_PORT = 29500;
 export const DEFAULT_TIMEOUT_SECONDS = 600;
 export const DEFAULT_RENDEZVOUS_TIMEOUT_SECONDS = 900;
 export const DEFAULT_BUCKET_CAP_MB = 25;
+export const DEFAULT_STOP_CHECK_EVERY_STEPS = 10;
 
 function checkInt(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -100,6 +107,8 @@ export function resolveDistributedOptions(o: DistributedOptions, env: NodeJS.Pro
   checkPositive('rendezvousTimeoutSeconds', rendezvousTimeoutSeconds);
   const bucketCapMb = o.bucketCapMb ?? DEFAULT_BUCKET_CAP_MB;
   checkPositive('bucketCapMb', bucketCapMb);
+  const stopCheckEverySteps = o.stopCheckEverySteps ?? DEFAULT_STOP_CHECK_EVERY_STEPS;
+  checkInt('stopCheckEverySteps', stopCheckEverySteps, 1);
   const glooInterface = o.glooInterface ?? (env.GLOO_SOCKET_IFNAME || undefined);
   const attempt = o.attempt ?? 0;
   checkInt('attempt', attempt, 0);
@@ -118,6 +127,7 @@ export function resolveDistributedOptions(o: DistributedOptions, env: NodeJS.Pro
     timeoutSeconds,
     rendezvousTimeoutSeconds,
     bucketCapMb,
+    stopCheckEverySteps,
     glooInterface,
     agentStore: o.agentStore ?? false,
     attempt,

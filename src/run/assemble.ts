@@ -18,16 +18,28 @@ import { BatchLoader, inverseCountrySampleWeights, preprocessedLengths, splitInd
 import { Backbone } from '../model/backbone.js';
 import { buildModel } from '../model/build-model.js';
 import type { MultitaskModel } from '../model/multitask-model.js';
-import { type Device, setAllowTF32, setJitOptimization, setNumThreads } from '../torch/index.js';
+import { type Device, type ThreadChoice, blasInUse, chooseThreads, setAllowTF32, setJitOptimization, setNumThreads } from '../torch/index.js';
 import { AudioBatchSource } from './batch-source.js';
 import { type Autocast, type Precision, autocastFor, resolvePrecision } from './precision.js';
 import { classWeightsOf, preprocessOptions } from './prepare.js';
 
-/** Settings of this process that a run's config decides. Call before loading anything onto the device. */
-export function applyProcessSettings(train: TrainConfig, device: Device): void {
-  if (train.threads !== 'auto') setNumThreads(train.threads);
+/**
+ * Settings of this process that a run's config decides. Call before loading
+ * anything onto the device. Returns the CPU threads chosen (LibTorch's own
+ * default is one thread on many machines, so 'auto' means the physical
+ * cores, or OMP_NUM_THREADS when set).
+ */
+export function applyProcessSettings(train: TrainConfig, device: Device): ThreadChoice {
+  const threads = chooseThreads(train.threads);
+  setNumThreads(threads.threads);
   setJitOptimization(train.jitOptimize);
   if (device.startsWith('cuda')) setAllowTF32(true);
+  return threads;
+}
+
+/** "2 CPU threads (physical cores), BLAS: OpenBLAS (pthread)" */
+export function describeCpu(threads: ThreadChoice): string {
+  return `${threads.threads} CPU thread${threads.threads === 1 ? '' : 's'} (${threads.source}), BLAS: ${blasInUse().name}`;
 }
 
 export interface AssembleOptions {

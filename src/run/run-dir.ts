@@ -112,6 +112,7 @@ export function readJsonFile(file: string): unknown {
 /** Read a JSON file and validate it; errors name the file and the field. */
 export function readValidatedJson<S extends z.ZodType>(file: string, schema: S): z.infer<S> {
   const result = schema.safeParse(readJsonFile(file));
-  if (!result.success) throw new ConfigError(formatIssues(result.error, file).replace(/^invalid config/, 'invalid file'));
+  // One line, whatever the number of problems: `invalid file (<path>): a: …; b: …`.
+  if (!result.success) throw new ConfigError(formatIssues(result.error, file).replace(/^invalid config/, 'invalid file').replace(/:\n {2}/, ': ').replace(/\n {2}/g, '; '));
   return result.data;
 }

@@ -57,8 +57,9 @@ export {
 } from './device.js';
 export { type LoadOptions, type ModuleValue, ScriptModule, setJitOptimization } from './script-module.js';
 export { type RandomState, decodeRandomState, encodeRandomState, randomState, setRandomState } from './random-state.js';
-export { Adam, type AdamSettings, AdamW, Optimizer, type OptimizerKind, type ParamGroup } from './optim.js';
+export { Adam, type AdamSettings, AdamW, Optimizer, type OptimizerKind, type OptimizerOptions, type ParamGroup } from './optim.js';
 export { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from './safetensors.js';
 export { callRaw, opSchema } from './op-table.js';
 export { type TensorSite, formatLiveTensorSites, liveTensorSites, traceTensors, tracingTensors } from './trace.js';
+export { type BlasInfo, type ThreadChoice, blasInUse, chooseThreads, physicalCores } from './cpu.js';
 export * as nn from './nn/index.js';

@@ -115,7 +115,7 @@ export interface NativeAddon {
   moduleDispose(m: ModuleHandle): void;
   jitSetOptimize(on: boolean): boolean;
   // optimizers
-  optimizerCreate(kind: 'adam' | 'adamw', groups: NativeParamGroup[]): OptimizerHandle;
+  optimizerCreate(kind: 'adam' | 'adamw', groups: NativeParamGroup[], foreach?: boolean): OptimizerHandle;
   optimizerStep(o: OptimizerHandle): void;
   optimizerZeroGrad(o: OptimizerHandle, setToNone?: boolean): void;
   optimizerSetLr(o: OptimizerHandle, group: number, lr: number): void;

@@ -1,7 +1,10 @@
 /**
  * Adam and AdamW (LibTorch's implementations) with parameter groups. The
  * learning rate of each group is set from TypeScript (the schedulers in
- * src/train) before each step.
+ * src/train) before each step. By default a step updates all parameters of
+ * a group together with LibTorch's multi-tensor (`_foreach_*`) kernels
+ * (native/foreach_adam.h): the same arithmetic as the per-parameter loop,
+ * in a few fused kernels per step on a GPU instead of a chain per parameter.
  */
 import { TorchError } from './errors.js';
 import { type NativeParamGroup, type OptimizerHandle, native } from './native.js';
@@ -26,18 +29,25 @@ export interface ParamGroup extends AdamSettings {
 
 export type OptimizerKind = 'adam' | 'adamw';
 
+export interface OptimizerOptions {
+  /** Update each group's parameters together with multi-tensor kernels (default true); false: one parameter at a time. */
+  foreach?: boolean;
+}
+
 export class Optimizer implements Disposable {
   #handle: OptimizerHandle | null;
   readonly kind: OptimizerKind;
   /** Group labels, index-aligned with the groups. */
   readonly groupNames: readonly string[];
+  /** Whether steps use the multi-tensor kernels. */
+  readonly foreach: boolean;
 
   /**
    * @param kind 'adam' or 'adamw'
    * @param groups parameter groups, or a flat parameter list (one group)
    * @param defaults settings for groups that leave them unset
    */
-  constructor(kind: OptimizerKind, groups: ParamGroup[] | Tensor[], defaults: AdamSettings = {}) {
+  constructor(kind: OptimizerKind, groups: ParamGroup[] | Tensor[], defaults: AdamSettings = {}, options: OptimizerOptions = {}) {
     const list: ParamGroup[] = groups.length > 0 && !('params' in (groups[0] as object)) ? [{ params: groups as Tensor[] }] : (groups as ParamGroup[]);
     if (list.length === 0) throw new TorchError(`${kind}: no parameters to optimise`);
     const nativeGroups: NativeParamGroup[] = list.map((g) => ({
@@ -50,7 +60,8 @@ export class Optimizer implements Disposable {
     }));
     this.kind = kind;
     this.groupNames = list.map((g, i) => g.name ?? `group${i}`);
-    this.#handle = native().optimizerCreate(kind, nativeGroups);
+    this.foreach = options.foreach ?? true;
+    this.#handle = native().optimizerCreate(kind, nativeGroups, this.foreach);
   }
 
   private get handle(): OptimizerHandle {
@@ -108,14 +119,14 @@ export class Optimizer implements Disposable {
 
 /** Adam (Kingma & Ba). */
 export class Adam extends Optimizer {
-  constructor(groups: ParamGroup[] | Tensor[], defaults: AdamSettings = {}) {
-    super('adam', groups, defaults);
+  constructor(groups: ParamGroup[] | Tensor[], defaults: AdamSettings = {}, options: OptimizerOptions = {}) {
+    super('adam', groups, defaults, options);
   }
 }
 
 /** AdamW (Loshchilov & Hutter): Adam with decoupled weight decay. */
 export class AdamW extends Optimizer {
-  constructor(groups: ParamGroup[] | Tensor[], defaults: AdamSettings = {}) {
-    super('adamw', groups, defaults);
+  constructor(groups: ParamGroup[] | Tensor[], defaults: AdamSettings = {}, options: OptimizerOptions = {}) {
+    super('adamw', groups, defaults, options);
   }
 }

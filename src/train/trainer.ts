@@ -26,7 +26,7 @@ import type { MetricsReport } from '../metrics/index.js';
 import { Backbone } from '../model/backbone.js';
 import type { MultitaskModel } from '../model/multitask-model.js';
 import { type ProgressReporter, createProgressReporter } from '../report/progress.js';
-import { type AssembledRun, applyProcessSettings, assembleRun, longClipsNote } from '../run/assemble.js';
+import { type AssembledRun, applyProcessSettings, assembleRun, describeCpu, longClipsNote } from '../run/assemble.js';
 import { type BatchSource, FeatureBatchSource } from '../run/batch-source.js';
 import { type CheckpointKind, RANDOM_STATE_FILE, loadHeads, parseRandomState, readCheckpoint, writeCheckpoint } from '../run/checkpoint.js';
 import { type EvaluationResult, evaluateModel } from '../run/evaluation.js';
@@ -146,7 +146,8 @@ export class Trainer {
       const setup = strategy.setup(() => resolveRunSetup(options), options);
       const { config, state } = setup;
       const device = strategy.device(config.train.device);
-      applyProcessSettings(config.train, device);
+      const threads = applyProcessSettings(config.train, device);
+      if (strategy.writes) log(`${describeCpu(threads)}, device ${device}`);
       manualSeed(config.train.seed);
 
       const tasks = config.model.tasks;
@@ -349,7 +350,8 @@ export class Trainer {
     const backboneParams = this.model.backbone.trainableParameters();
     if (backboneParams.length > 0) groups.push({ name: 'backbone', params: backboneParams, lr: stage.lr });
     const settings = { betas: stage.betas, eps: stage.eps, ...(stage.weightDecay !== undefined ? { weightDecay: stage.weightDecay } : {}) };
-    const optimizer = stage.optimizer === 'adamw' ? new AdamW(groups, settings) : new Adam(groups, settings);
+    const implementation = { foreach: this.config.train.foreachOptimizer };
+    const optimizer = stage.optimizer === 'adamw' ? new AdamW(groups, settings, implementation) : new Adam(groups, settings, implementation);
     return { optimizer, baseLrs: groups.map((g) => g.lr!), trainable: [...headParams, ...backboneParams] };
   }
 
@@ -410,8 +412,13 @@ export class Trainer {
     const { optimizer, baseLrs, trainable } = this.makeOptimizer(stage);
     try {
       if (resumingMidStage) {
-        const saved = this.strategy.shareBytes(readCheckpoint(this.runDir, 'last')?.optimizer ?? null);
-        if (saved) optimizer.loadState(saved);
+        const last = readCheckpoint(this.runDir, 'last');
+        const saved = this.strategy.shareBytes(last?.optimizer ?? null);
+        try {
+          if (saved) optimizer.loadState(saved);
+        } catch (err) {
+          throw new ConfigError(`${path.join(last?.dir ?? this.runDir.checkpoints, 'optimizer.bin')}: ${(err as Error).message}`);
+        }
       }
       const source = await this.stageSource(stage);
       const early = new EarlyStopping(

@@ -1,7 +1,7 @@
 /** `vbt info`: what vbt runs on. */
 import os from 'node:os';
 import type { Argv } from 'yargs';
-import { buildInfo, cudaAvailable, getNumThreads } from '../../torch/index.js';
+import { blasInUse, buildInfo, chooseThreads, cudaAvailable, physicalCores } from '../../torch/index.js';
 import { addonOrigin } from '../../torch/native.js';
 
 function formatVersion(v: number | undefined, kind: 'cuda' | 'cudnn'): string {
@@ -28,8 +28,10 @@ export function infoCommand(yargs: Argv): Argv {
         cudaRuntime: info.cudaRuntime === undefined ? null : formatVersion(info.cudaRuntime, 'cuda'),
         cudnn: info.cudnn === undefined ? null : formatVersion(info.cudnn, 'cudnn'),
         devices: info.devices,
-        threads: getNumThreads(),
+        threads: chooseThreads('auto'),
         cpuCores: os.availableParallelism(),
+        physicalCores: physicalCores(),
+        blas: blasInUse(),
         cxx11Abi: info.cxx11Abi,
         node: process.version,
       };
@@ -44,7 +46,8 @@ export function infoCommand(yargs: Argv): Argv {
       for (const d of info.devices) {
         console.log(`  cuda:${d.index}         ${d.name}, ${(d.totalMemory / 2 ** 30).toFixed(1)} GiB, compute ${d.capability}, ${d.multiprocessors} SMs`);
       }
-      console.log(`CPU threads    ${summary.threads} (of ${summary.cpuCores} cores)`);
+      console.log(`CPU threads    ${summary.threads.threads} by default (${summary.threads.source}; ${summary.physicalCores} physical of ${summary.cpuCores} logical cores)`);
+      console.log(`BLAS           ${summary.blas.name}${summary.blas.library ? ` (${summary.blas.library})` : ''}`);
       console.log(`Node.js        ${summary.node}`);
       console.log('\nBuild flags:\n' + info.config.trim());
     },
