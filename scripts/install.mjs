@@ -4,16 +4,33 @@
 // addon even where a prebuild fits. This script builds only when none does:
 //   1. a prebuild under prebuilds/ matches the LibTorch found (the rule the
 //      loader uses too: scripts/prebuild-rules.cjs) -> nothing to build;
-//   2. otherwise `node-gyp rebuild` (binding.gyp), as npm would have done.
+//   2. otherwise `node-gyp rebuild` (binding.gyp) on every core, as npm would
+//      have done (on one), after one line saying what is built against which
+//      LibTorch and about how long it takes, with its progress. npm hides
+//      what install scripts print unless they fail, so these lines go to the
+//      terminal itself (/dev/tty) when there is one.
 // VBT_SKIP_INSTALL_BUILD=1 skips the build (e.g. to run `npm run build:native` yourself).
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readdirSync, writeSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import discovery from './libtorch-discovery.cjs';
 import prebuildRules from './prebuild-rules.cjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Where a user sees a line during `npm install`: the terminal if there is one, else stdout (shown by npm on failure or with --foreground-scripts). */
+let tty;
+try {
+  tty = openSync('/dev/tty', 'w');
+} catch {
+  tty = undefined;
+}
+function say(line) {
+  if (tty !== undefined) writeSync(tty, `${line}\n`);
+  else console.log(line);
+}
 
 if (process.env.VBT_SKIP_INSTALL_BUILD === '1') {
   console.log('vbt: VBT_SKIP_INSTALL_BUILD=1: not building the native addon');
@@ -46,12 +63,43 @@ if (shipped.length > 0) {
   }
 }
 
-// npm puts its own node-gyp on PATH for install scripts.
-const r = spawnSync('node-gyp', ['rebuild'], { cwd: root, stdio: 'inherit', shell: true });
-if (r.status !== 0) {
-  console.error(
-    'vbt: building the native addon failed (see above). Install LibTorch and a C++ compiler, then `npm rebuild vbt`;\n' +
-      '  LibTorch: pip install torch, or Debian/Ubuntu `apt-get install libtorch-dev`, or set LIBTORCH to an unpacked LibTorch.',
-  );
+// Build from source: node-gyp on every core, its output kept for a failure, its progress as one line per file.
+let lt;
+try {
+  lt = discovery.findLibTorch();
+} catch (err) {
+  console.error(`vbt: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
 }
-process.exit(r.status ?? 1);
+const sources = readdirSync(path.join(root, 'native')).filter((f) => f.endsWith('.cc'));
+const cores = os.availableParallelism();
+// About half a minute of compiler time per source file against LibTorch's headers.
+const minutes = Math.max(1, Math.round((sources.length * 30) / 60 / Math.min(cores, sources.length)));
+say(
+  `vbt: building the native addon against LibTorch ${lt ? `${lt.version} (${lt.cudaTag}) from ${lt.source}, ${lt.prefix}` : '(not found yet)'}` +
+    `: ${sources.length} files on ${cores} cores, about ${minutes} minute${minutes === 1 ? '' : 's'}`,
+);
+const started = Date.now();
+const log = [];
+let done = 0;
+// npm puts its own node-gyp on PATH for install scripts.
+const child = spawn('node-gyp', ['rebuild', '--jobs=max'], { cwd: root, shell: true, stdio: ['ignore', 'pipe', 'pipe'] });
+const onOutput = (chunk) => {
+  const text = chunk.toString();
+  log.push(text);
+  for (const m of text.matchAll(/CXX\(target\) \S*?\/native\/([\w-]+)\.o/g)) say(`vbt: [${++done}/${sources.length}] compiled native/${m[1]}.cc`);
+};
+child.stdout.on('data', onOutput);
+child.stderr.on('data', onOutput);
+child.on('close', (code) => {
+  if (code === 0) {
+    say(`vbt: built the native addon in ${Math.round((Date.now() - started) / 1000)} s`);
+  } else {
+    process.stderr.write(log.join(''));
+    console.error(
+      'vbt: building the native addon failed (see above). Install LibTorch and a C++ compiler, then `npm rebuild vbt`;\n' +
+        '  LibTorch: pip install torch, or Debian/Ubuntu `apt-get install libtorch-dev`, or set LIBTORCH to an unpacked LibTorch.',
+    );
+  }
+  if (tty !== undefined) closeSync(tty);
+  process.exit(code ?? 1);
+});

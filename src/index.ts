@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * vbt's public API. The CLI (`vbt`) is built on exactly these pieces.
  */

@@ -1,8 +1,30 @@
 /** `vbt info`: what vbt runs on. */
 import os from 'node:os';
 import type { Argv } from 'yargs';
+import { readFileSync } from 'node:fs';
+import { findLibTorch } from '../../torch/addon-loader.js';
 import { blasInUse, buildInfo, chooseThreads, cudaAvailable, physicalCores } from '../../torch/index.js';
 import { addonOrigin } from '../../torch/native.js';
+import { vbtVersion } from '../../util/package-info.js';
+
+/** How the discovery found LibTorch, in words. */
+function describeSource(source: string): string {
+  if (source === 'system') return 'the system install (Debian/Ubuntu libtorch-dev)';
+  if (source === 'LIBTORCH') return 'the LIBTORCH variable';
+  if (source === 'Torch_DIR') return 'the Torch_DIR variable';
+  if (source.startsWith('python')) return `the torch of ${source.slice(source.indexOf('(') + 1, -1) || 'python3'}`;
+  return source;
+}
+
+/** The LibTorch libraries this process has loaded (the addon's, whichever way it was found). */
+function loadedLibTorch(): string[] {
+  try {
+    const maps = readFileSync('/proc/self/maps', 'utf8');
+    return [...new Set(maps.split('\n').map((l) => l.slice(l.indexOf('/'))).filter((f) => /\/lib(torch_cpu|torch_cuda|c10)\.so/.test(f)))];
+  } catch {
+    return [];
+  }
+}
 
 function formatVersion(v: number | undefined, kind: 'cuda' | 'cudnn'): string {
   if (v === undefined) return 'n/a';
@@ -19,10 +41,14 @@ export function infoCommand(yargs: Argv): Argv {
     (args) => {
       const info = buildInfo();
       const origin = addonOrigin();
+      const found = findLibTorch();
       const summary = {
+        vbt: vbtVersion(),
         vbtAddon: origin.file,
         addonKind: origin.kind,
         libtorch: info.torchVersion,
+        libtorchFound: 'install' in found ? { how: describeSource(found.install.source), prefix: found.install.prefix, version: found.install.version } : { error: found.error },
+        libtorchLoaded: loadedLibTorch(),
         cudaBuild: info.cudaBuild,
         cudaAvailable: cudaAvailable(),
         cudaRuntime: info.cudaRuntime === undefined ? null : formatVersion(info.cudaRuntime, 'cuda'),
@@ -39,7 +65,11 @@ export function infoCommand(yargs: Argv): Argv {
         console.log(JSON.stringify({ ...summary, config: info.config }, null, 2));
         return;
       }
+      console.log(`vbt            ${summary.vbt}`);
       console.log(`LibTorch       ${summary.libtorch} (${summary.cudaBuild ? 'CUDA build' : 'CPU-only build'}, C++11 ABI ${summary.cxx11Abi ? 'on' : 'off'})`);
+      const f = summary.libtorchFound;
+      console.log(`  found        ${'how' in f ? `${f.prefix} (LibTorch ${f.version}), through ${f.how}` : `none: ${f.error.split('\n')[0]}`}`);
+      if (summary.libtorchLoaded.length > 0) console.log(`  loaded       ${summary.libtorchLoaded.join(', ')}`);
       const kind = { env: 'VBT_NATIVE_PATH', prebuild: 'prebuilt', local: 'local build' }[summary.addonKind];
       console.log(`addon          ${summary.vbtAddon} (${kind})`);
       console.log(`CUDA           ${summary.cudaAvailable ? `available, runtime ${summary.cudaRuntime}, cuDNN ${summary.cudnn ?? 'n/a'}` : 'not available'}`);

@@ -16,13 +16,14 @@ export function trainCommand(yargs: Argv): Argv {
     (y) =>
       withDistributedFlags(withConfigFlags(y))
         .option('resume', { type: 'string', describe: 'Continue the run in this folder from checkpoints/last', group: 'Output:' })
+        .option('json', { type: 'boolean', default: false, describe: 'Print the outcome as one JSON object on stdout (logs stay on stderr)', group: 'Output:' })
         .example('$0 train', 'The demo: tiny backbone, synthetic A-VB corpus, CPU')
         .example('$0 train --recipe avb-mtl --data ~/A-VB --backbone data2vec-base.pt', 'Recipe A on the A-VB corpus')
         .example('$0 train --recipe avb-mtl --data ~/A-VB --backbone d2v.pt --set model.regressionOutput=sigmoid', 'The paper\'s variant with sigmoid outputs')
         .example('$0 train --resume runs/avb-mtl-2026-11-23T10-00-00', 'Continue an interrupted run')
         .example('$0 train --nproc 4 --recipe avb-mtl --data ~/A-VB --backbone d2v.pt', 'Data-parallel on the 4 GPUs of this machine'),
     async (args) => {
-      const flags = args as ConfigFlags & DistributedFlags & { resume?: string };
+      const flags = args as ConfigFlags & DistributedFlags & { resume?: string; json: boolean };
       // Data parallelism: start workers (--nproc), or be one (RANK/WORLD_SIZE set), or neither.
       const plan = planLaunch(flags, process.env, {
         ...(flags.distBackend ? { backend: flags.distBackend } : {}),
@@ -73,6 +74,12 @@ export function trainCommand(yargs: Argv): Argv {
           return;
         }
         const minutes = (performance.now() - started) / 60000;
+        if (flags.json) {
+          // One object on stdout for scripts; the progress and logs went to stderr.
+          console.log(JSON.stringify({ ...result, monitor: trainer.config.train.monitor, minutes: Number(minutes.toFixed(3)) }));
+          if (result.status === 'interrupted') process.exitCode = 130;
+          return;
+        }
         console.log(`\n${result.status === 'completed' ? 'done' : result.status} after ${result.globalStep} steps in ${minutes.toFixed(1)} min${result.reason ? ` (${result.reason})` : ''}`);
         if (result.final) {
           console.log(`best checkpoint on Val (${trainer.config.train.monitor.name} ${result.best?.value.toFixed(4)} at step ${result.best?.step}):`);
