@@ -2,15 +2,39 @@
  * Progress reporting for training: the trainer talks to a small interface
  * (`start`, `update`, `log`, `stop`) and one of these implementations does
  * the output:
- * - `BarProgress`: on a terminal, a cli-progress bar with loss, throughput
- *   (samples/s and audio-seconds/s) and ETA; `log` lines print above it;
- * - `PlainProgress`: elsewhere (CI, files, pipes), one plain line every N
- *   steps and/or every T seconds, plus the final step;
+ * - `BarProgress`: on a terminal, one status line (stage, bar, percent, step,
+ *   epoch, loss, throughput in samples/s and audio-seconds/s, ETA) redrawn in
+ *   place, with `log` lines printed above it. Both keep to the terminal's
+ *   width, read at each draw (and redrawn on 'resize'): the status line
+ *   shrinks its bar, then leaves out whole fields, least important first; a
+ *   log line longer than the width is broken at its ` | ` separators (then
+ *   `, `, then spaces) into indented continuation lines.
+ *   No text is cut, so no number is (layout: terminal-layout.ts).
+ *   The display writes only a carriage return, erase to end of line (ESC [ K)
+ *   and, once, line wrapping on (ESC [ ? 7 h, in case an earlier program left
+ *   it off). It never turns wrapping off nor hides the cursor, so a crash or
+ *   Ctrl-C leaves no terminal mode to restore; at exit it ends a status line
+ *   still shown with a newline, so that the shell's prompt starts on its own
+ *   line. Known limit: when the terminal is made narrower than the status
+ *   line on screen, a terminal that reflows its lines may leave the start of
+ *   that old line above the redrawn one (erasing upwards instead would wipe
+ *   log lines on terminals that do not reflow); so may a draw made before
+ *   the process has handled the resize (Node updates `columns` on SIGWINCH,
+ *   which waits for the running training step);
+ * - `PlainProgress`: elsewhere (CI, files, pipes, TERM=dumb), one plain line
+ *   every N steps and/or every T seconds, plus the final step;
  * - `SilentProgress`: nothing, for tests;
  * - `RecordingProgress`: keeps every call, a fake for trainer tests.
- * `createProgressReporter` picks by mode ('auto' = bar on a TTY, else plain).
+ * `createProgressReporter` picks by mode: 'auto' is the status line on a
+ * terminal whose TERM is not `dumb`, plain lines otherwise.
+ * Fields not given to an `update` keep their last value until the next
+ * `start` (the trainer passes the loss only on its logging steps).
+ *
+ * No reporter uses colour, so none ever writes a colour code (SGR): NO_COLOR
+ * is honoured by construction, and FORCE_COLOR has nothing to force (nor does
+ * it turn the status line on where 'auto' picks plain lines).
  */
-import cliProgress from 'cli-progress';
+import { type StatusSegment, fitStatusLine, wrapLine } from './terminal-layout.js';
 
 /** Values shown next to the progress. All optional. */
 export interface ProgressFields {
@@ -45,6 +69,11 @@ export type ProgressMode = 'auto' | 'bar' | 'plain' | 'silent';
 export interface ProgressStream {
   write(chunk: string): unknown;
   isTTY?: boolean;
+  /** The terminal's width (a tty.WriteStream's); 80 when unknown. */
+  columns?: number;
+  /** 'resize': the terminal's size changed (a tty.WriteStream's event). */
+  on?(event: 'resize', listener: () => void): unknown;
+  off?(event: 'resize', listener: () => void): unknown;
 }
 
 /** Options of {@link createProgressReporter}. */
@@ -59,6 +88,10 @@ export interface ProgressOptions {
   everySeconds?: number;
   /** Clock in milliseconds; default Date.now (tests inject a fake). */
   now?: () => number;
+  /** Environment read for TERM; default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Terminal mode: at most one redraw per this many milliseconds (the last step and `stop` always draw); default 100. */
+  redrawMs?: number;
 }
 
 /** "1h02m03s", "4m05s", "7s"; "?" when unknown. */
@@ -121,6 +154,17 @@ export function formatProgressFields(step: number, total: number, fields: Progre
   return parts.join(' | ');
 }
 
+/**
+ * `fields` laid over `previous`, leaving out undefined values: the trainer
+ * passes the loss and throughput only on its logging steps, and the display
+ * keeps showing the last ones in between.
+ */
+function mergeFields(previous: ProgressFields, fields: ProgressFields): ProgressFields {
+  const merged: Record<string, unknown> = { ...previous };
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined) merged[key] = value;
+  return merged as ProgressFields;
+}
+
 /** Reporter that prints nothing. */
 export class SilentProgress implements ProgressReporter {
   /** Does nothing. */
@@ -169,6 +213,7 @@ export class PlainProgress implements ProgressReporter {
   private lastStep: number | undefined;
   private lastTime = 0;
   private pending: { step: number; fields: ProgressFields; eta: number } | undefined;
+  private fields: ProgressFields = {};
   private readonly eta: EtaEstimator;
   private readonly everySteps: number | undefined;
   private readonly everyMs: number | undefined;
@@ -189,12 +234,17 @@ export class PlainProgress implements ProgressReporter {
     this.label = label === undefined ? '' : `[${label}] `;
     this.lastStep = undefined;
     this.pending = undefined;
+    this.fields = {};
     this.eta.reset();
     this.stream.write(`${this.label}starting: ${total} steps\n`);
   }
 
-  /** Prints a line on the first update, the last step, and when an interval has passed. */
-  update(step: number, fields: ProgressFields = {}): void {
+  /**
+   * Prints a line on the first update, the last step, and when an interval
+   * has passed; fields not given keep their last value (within a start).
+   */
+  update(step: number, given: ProgressFields = {}): void {
+    const fields = (this.fields = mergeFields(this.fields, given));
     const eta = this.eta.update(step, this.total);
     const t = this.now();
     const due =
@@ -227,61 +277,170 @@ export class PlainProgress implements ProgressReporter {
   }
 }
 
-/** A cli-progress bar for terminals. */
-export class BarProgress implements ProgressReporter {
-  private multibar: cliProgress.MultiBar | undefined;
-  private bar: cliProgress.SingleBar | undefined;
-  private total = 0;
-  private readonly eta: EtaEstimator;
+/** Erase from the cursor to the end of the line. */
+const ERASE_LINE = '\u001b[K';
+/** Line wrapping (DECAWM) on. */
+const WRAP_ON = '\u001b[?7h';
+/** Bar width in columns when there is room, and the narrowest bar shown. */
+const BAR_MAX = 28;
+const BAR_MIN = 10;
 
-  /** See {@link ProgressOptions}. */
-  constructor(private readonly stream: ProgressStream, now: () => number = Date.now) {
-    this.eta = new EtaEstimator(now);
+/** The bar: `columns` cells, filled for `ratio` (0..1). */
+function drawBar(ratio: number, columns: number): string {
+  const filled = Math.round(ratio * columns);
+  return `${'█'.repeat(filled)}${'░'.repeat(columns - filled)}`;
+}
+
+/**
+ * The status line's segments (laid out by `fitStatusLine`). When the width is
+ * short, the bar shrinks first, then these are left out, least important
+ * first: a stage field unlike the label, audio-s/s, samples/s, the bar, the
+ * epoch, the label, the ETA, the loss, the percent, the step count.
+ */
+export function statusSegments(step: number, total: number, fields: ProgressFields, etaSeconds: number, label?: string): StatusSegment[] {
+  const ratio = total > 0 ? Math.max(0, Math.min(1, step / total)) : 0;
+  const segments: StatusSegment[] = [];
+  if (label !== undefined && label !== '') segments.push({ text: label, drop: 6 });
+  segments.push({ text: '', drop: 4, joiner: ' ', flex: { min: BAR_MIN, max: BAR_MAX, render: (columns) => drawBar(ratio, columns) } });
+  segments.push({ text: `${(ratio * 100).toFixed(1).padStart(5)}%`, drop: 9, joiner: ' ' });
+  segments.push({ text: `step ${step}/${total}`, drop: 10 });
+  if (fields.stage !== undefined && fields.stage !== label) segments.push({ text: `stage ${fields.stage}`, drop: 1 });
+  if (fields.epoch !== undefined) {
+    segments.push({ text: `epoch ${Number.isInteger(fields.epoch) ? fields.epoch : fields.epoch.toFixed(2)}`, drop: 5 });
+  }
+  if (fields.loss !== undefined) segments.push({ text: `loss ${formatLoss(fields.loss)}`, drop: 8 });
+  if (fields.samplesPerSec !== undefined) segments.push({ text: `${fields.samplesPerSec.toFixed(1)} samples/s`, drop: 3 });
+  if (fields.audioSecondsPerSec !== undefined) segments.push({ text: `${fields.audioSecondsPerSec.toFixed(1)} audio-s/s`, drop: 2 });
+  segments.push({ text: `ETA ${formatDuration(etaSeconds)}`, drop: 7 });
+  return segments;
+}
+
+/** Options of {@link BarProgress}. */
+export interface BarProgressOptions {
+  /** Clock in milliseconds; default Date.now. */
+  now?: () => number;
+  /** At most one redraw per this many milliseconds; default 100. */
+  redrawMs?: number;
+}
+
+/**
+ * The terminal display: a status line redrawn in place (carriage return,
+ * text, erase to the end of the line) and log lines above it, all fitted to
+ * the terminal's width; see the module comment.
+ */
+export class BarProgress implements ProgressReporter {
+  private total = 0;
+  private label: string | undefined;
+  private step = 0;
+  private fields: ProgressFields = {};
+  private etaSeconds = Number.NaN;
+  /** Between start and stop. */
+  private running = false;
+  /** A status line is on screen with the cursor at its end (no newline after it). */
+  private drawn = false;
+  private wrapSwitchedOn = false;
+  private lastDraw = Number.NEGATIVE_INFINITY;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly eta: EtaEstimator;
+  private readonly now: () => number;
+  private readonly redrawMs: number;
+  private readonly onResize = (): void => {
+    if (this.drawn) this.draw();
+  };
+  private readonly onExit = (): void => {
+    if (this.drawn) this.stream.write('\n');
+    this.drawn = false;
+  };
+
+  /** See {@link BarProgressOptions}. */
+  constructor(
+    private readonly stream: ProgressStream,
+    options: BarProgressOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.redrawMs = options.redrawMs ?? 100;
+    this.eta = new EtaEstimator(this.now);
   }
 
-  /** Begin a bar of `total` steps. */
+  /** The terminal's width now. */
+  private columns(): number {
+    const c = this.stream.columns;
+    return c !== undefined && Number.isFinite(c) && c > 0 ? Math.floor(c) : 80;
+  }
+
+  /** Begin a status line for `total` steps (a running one is finished first). */
   start(total: number, label?: string): void {
     this.stop();
     this.total = total;
+    this.label = label;
+    this.step = 0;
+    this.fields = {};
+    this.etaSeconds = Number.NaN;
     this.eta.reset();
-    const prefix = label === undefined ? '' : `${label} `;
-    const width = 28;
-    this.multibar = new cliProgress.MultiBar({
-      stream: this.stream as NodeJS.WritableStream,
-      hideCursor: true,
-      clearOnComplete: false,
-      fps: 5,
-      format: (_options, params, payload: { text?: string }) => {
-        const ratio = Math.max(0, Math.min(1, params.progress));
-        const filled = Math.round(ratio * width);
-        const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
-        return `${prefix}${bar} ${(ratio * 100).toFixed(1).padStart(5)}% | ${payload.text ?? ''}`;
-      },
-    });
-    this.bar = this.multibar.create(total, 0, { text: formatProgressFields(0, total, {}, Number.NaN) });
+    this.running = true;
+    this.stream.on?.('resize', this.onResize);
+    process.on('exit', this.onExit);
+    if (!this.wrapSwitchedOn) {
+      this.stream.write(WRAP_ON);
+      this.wrapSwitchedOn = true;
+    }
+    this.draw();
   }
 
-  /** Move the bar and refresh the fields. */
+  /** Record the step and fields; redraws at most every `redrawMs` (always at the last step). */
   update(step: number, fields: ProgressFields = {}): void {
-    if (this.bar === undefined) return;
-    const eta = this.eta.update(step, this.total);
-    this.bar.update(Math.min(step, this.total), { text: formatProgressFields(step, this.total, fields, eta) });
+    if (!this.running) return;
+    this.step = step;
+    this.fields = mergeFields(this.fields, fields);
+    this.etaSeconds = this.eta.update(step, this.total);
+    const wait = this.lastDraw + this.redrawMs - this.now();
+    if (step >= this.total || wait <= 0) this.draw();
+    else if (this.timer === undefined) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        if (this.running) this.draw();
+      }, wait);
+      this.timer.unref?.();
+    }
   }
 
-  /** Print a line above the bar. */
+  /** The status line as it fits the terminal now (its last column is left free). */
+  private statusLine(): string {
+    return fitStatusLine(statusSegments(this.step, this.total, this.fields, this.etaSeconds, this.label), this.columns() - 1);
+  }
+
+  private draw(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.stream.write(`\r${this.statusLine()}${ERASE_LINE}`);
+    this.drawn = true;
+    this.lastDraw = this.now();
+  }
+
+  /** Print a line above the status line, broken to the terminal's width. */
   log(line: string): void {
-    if (this.multibar === undefined) this.stream.write(`${line}\n`);
-    else this.multibar.log(`${line}\n`);
+    const text = `${wrapLine(line, this.columns()).join('\n')}\n`;
+    if (!this.drawn) {
+      this.stream.write(text);
+      return;
+    }
+    this.stream.write(`\r${ERASE_LINE}${text}`);
+    this.drawn = false;
+    this.draw();
   }
 
-  /** Remove the bar's timer and leave the final state on screen. */
+  /** Draw the final state and end the status line; idempotent. */
   stop(): void {
-    if (this.multibar === undefined) return;
-    // cli-progress flushes logged lines only on a redraw: force one first.
-    this.multibar.update();
-    this.multibar.stop();
-    this.multibar = undefined;
-    this.bar = undefined;
+    if (!this.running) return;
+    // Only a throttled update is not on screen yet.
+    if (!this.drawn || this.timer !== undefined) this.draw();
+    this.stream.write('\n');
+    this.drawn = false;
+    this.running = false;
+    this.stream.off?.('resize', this.onResize);
+    process.off('exit', this.onExit);
   }
 }
 
@@ -290,6 +449,12 @@ export function createProgressReporter(options: ProgressOptions = {}): ProgressR
   const stream = options.stream ?? process.stderr;
   const mode = options.mode ?? 'auto';
   if (mode === 'silent') return new SilentProgress();
-  if (mode === 'bar' || (mode === 'auto' && stream.isTTY === true)) return new BarProgress(stream, options.now);
+  const env = options.env ?? process.env;
+  if (mode === 'bar' || (mode === 'auto' && stream.isTTY === true && env.TERM !== 'dumb')) {
+    return new BarProgress(stream, {
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.redrawMs !== undefined ? { redrawMs: options.redrawMs } : {}),
+    });
+  }
   return new PlainProgress(stream, options);
 }

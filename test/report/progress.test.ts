@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { EventEmitter } from 'node:events';
+import { describe, expect, it, vi } from 'vitest';
 import {
   BarProgress,
   EtaEstimator,
@@ -8,6 +9,7 @@ import {
   createProgressReporter,
   formatDuration,
 } from '../../src/report/progress.js';
+import { displayWidth } from '../../src/report/terminal-layout.js';
 
 /** A stream that keeps what is written; `isTTY` as given. */
 function fakeStream(isTTY: boolean): { write(chunk: string): boolean; isTTY: boolean; text(): string } {
@@ -96,6 +98,15 @@ describe('PlainProgress (non-TTY)', () => {
     expect(steps).toEqual([1, 51, 101, 120]);
   });
 
+  it('keeps the last loss on updates that carry none', () => {
+    const out = fakeStream(false);
+    const p = new PlainProgress(out, { everySteps: 5 });
+    p.start(20);
+    p.update(1, { loss: 0.5, epoch: 0 });
+    p.update(6, { epoch: 0 });
+    expect(out.text().trimEnd().split('\n').at(-1)).toBe('step 6/20 | epoch 0 | loss 0.5000 | ETA ?');
+  });
+
   it('shows a NaN loss as NaN', () => {
     const out = fakeStream(false);
     const p = new PlainProgress(out, { everySteps: 1 });
@@ -105,24 +116,165 @@ describe('PlainProgress (non-TTY)', () => {
   });
 });
 
+/** A fake terminal: keeps what is written, `columns` wide, emits 'resize'. */
+function fakeTerminal(columns: number): EventEmitter & { isTTY: true; columns: number; write(chunk: string): boolean; text(): string } {
+  const chunks: string[] = [];
+  return Object.assign(new EventEmitter(), {
+    isTTY: true as const,
+    columns,
+    write(chunk: string) {
+      chunks.push(chunk);
+      return true;
+    },
+    text: () => chunks.join(''),
+  });
+}
+
+/** Status lines drawn (`\r` TEXT `ESC [ K`), in order. */
+function draws(text: string): string[] {
+  return [...text.matchAll(/\r([^\r\n\u001b]+)\u001b\[K/g)].map((m) => m[1]!);
+}
+
+const LONG_VALIDATION =
+  '[finetune epoch 9 step 392] val loss 3.4827 | high CCC 0.445 | culture CCC 0.425 | two CCC 0.667 | type UAR 0.438 | country UAR 0.470 | score 0.4891 (best of stage)';
+
 describe('BarProgress (TTY)', () => {
-  it('draws a bar with the fields and prints logged lines', () => {
-    const out = fakeStream(true);
-    const p = createProgressReporter({ stream: out });
+  it('draws a status line with the fields and prints logged lines above it', () => {
+    const out = fakeTerminal(200);
+    const p = createProgressReporter({ stream: out, env: { TERM: 'xterm-256color' }, redrawMs: 0 });
     expect(p).toBeInstanceOf(BarProgress);
     p.start(200, 'finetune');
-    p.update(50, { loss: 0.25, samplesPerSec: 100, audioSecondsPerSec: 250 });
+    p.update(50, { loss: 0.25, samplesPerSec: 100, audioSecondsPerSec: 250, stage: 'finetune', epoch: 1 });
     p.log('validation done');
     p.stop();
     p.stop(); // idempotent
     const text = out.text();
-    expect(text).toContain('finetune');
-    expect(text).toContain('25.0%');
-    expect(text).toContain('step 50/200');
-    expect(text).toContain('loss 0.2500');
-    expect(text).toContain('100.0 samples/s');
-    expect(text).toContain('250.0 audio-s/s');
-    expect(text).toContain('validation done');
+    const last = draws(text).at(-1)!;
+    expect(last).toMatch(/^finetune [█░]{28}  25\.0% \| step 50\/200 \| epoch 1 \| loss 0\.2500 \| 100\.0 samples\/s \| 250\.0 audio-s\/s \| ETA \?$/);
+    // The log line erases the status line, prints, and the status line comes back below it.
+    expect(text).toContain('\r\u001b[Kvalidation done\n\rfinetune ');
+    expect(text.endsWith('\u001b[K\n')).toBe(true);
+    // Wrapping switched on once; never off; the cursor is never hidden.
+    expect(text.split('\u001b[?7h')).toHaveLength(2);
+    expect(text).not.toContain('\u001b[?7l');
+    expect(text).not.toContain('\u001b[?25l');
+  });
+
+  it('keeps the status line and log lines within the width', () => {
+    const out = fakeTerminal(60);
+    const p = new BarProgress(out, { redrawMs: 0 });
+    p.start(1000, 'finetune');
+    for (let step = 1; step <= 1000; step += 37) p.update(step, { loss: 1 / step, samplesPerSec: 321.5, audioSecondsPerSec: 812.25, epoch: 3, stage: 'finetune' });
+    p.log(LONG_VALIDATION);
+    p.stop();
+    for (const d of draws(out.text())) expect(displayWidth(d), d).toBeLessThanOrEqual(59);
+    // What is left without the status draws and erases: the logged line, as printed.
+    const logged = out.text().replace(/\u001b\[\?7h|\r[^\r\n\u001b]*\u001b\[K/g, '').split('\n');
+    expect(logged.filter((l) => l !== '').length).toBeGreaterThan(1);
+    for (const line of logged) expect(displayWidth(line), line).toBeLessThanOrEqual(60);
+    expect(logged.join(' ').replace(/\s+/g, ' ')).toContain(LONG_VALIDATION);
+  });
+
+  it('redraws at the new width on resize and stops listening at stop', () => {
+    const out = fakeTerminal(130);
+    const p = new BarProgress(out, { redrawMs: 0 });
+    p.start(400, 'finetune');
+    p.update(200, { loss: 0.5, samplesPerSec: 123.4, audioSecondsPerSec: 456.7, epoch: 5 });
+    expect(draws(out.text()).at(-1)).toContain('456.7 audio-s/s');
+    expect(out.listenerCount('resize')).toBe(1);
+    out.columns = 50;
+    out.emit('resize');
+    const redrawn = draws(out.text()).at(-1)!;
+    expect(displayWidth(redrawn)).toBeLessThanOrEqual(49);
+    expect(redrawn).toContain('step 200/400');
+    p.stop();
+    expect(out.listenerCount('resize')).toBe(0);
+  });
+
+  it('ends its status line with a newline when the process exits while it is shown', () => {
+    const out = fakeTerminal(80);
+    const before = new Set(process.listeners('exit'));
+    const p = new BarProgress(out);
+    p.start(10);
+    const added = process.listeners('exit').filter((l) => !before.has(l));
+    expect(added).toHaveLength(1);
+    (added[0] as () => void)();
+    expect(out.text().endsWith('\n')).toBe(true);
+    p.stop();
+    expect(process.listeners('exit').filter((l) => !before.has(l))).toHaveLength(0);
+  });
+
+  it('redraws at most every redrawMs, always at the last step, and flushes a held update', () => {
+    vi.useFakeTimers();
+    try {
+      const out = fakeTerminal(120);
+      const clock = fakeClock();
+      const p = new BarProgress(out, { now: clock.now, redrawMs: 100 });
+      p.start(100);
+      clock.advance(100);
+      p.update(1, { loss: 1 });
+      clock.advance(10);
+      p.update(2, { loss: 0.9 }); // within 100 ms of the last draw: held
+      expect(draws(out.text()).at(-1)).toContain('step 1/100');
+      clock.advance(90);
+      vi.advanceTimersByTime(90);
+      expect(draws(out.text()).at(-1)).toContain('step 2/100');
+      p.update(100, { loss: 0.1 }); // the last step draws at once
+      expect(draws(out.text()).at(-1)).toContain('step 100/100');
+      p.update(100);
+      p.stop();
+      expect(draws(out.text()).at(-1)).toContain('loss 0.1000');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('keeps the loss and throughput of the last logging step on the steps in between', () => {
+    const out = fakeTerminal(150);
+    const p = new BarProgress(out, { redrawMs: 0 });
+    p.start(10, 'heads');
+    p.update(5, { loss: 0.75, samplesPerSec: 10, audioSecondsPerSec: 20, stage: 'heads', epoch: 0 });
+    p.update(6, { stage: 'heads', epoch: 0 });
+    const last = draws(out.text()).at(-1)!;
+    expect(last).toContain('step 6/10');
+    expect(last).toContain('loss 0.7500');
+    expect(last).toContain('10.0 samples/s');
+    p.start(20, 'finetune'); // a new stage starts without them
+    expect(draws(out.text()).at(-1)).not.toContain('loss');
+    p.stop();
+  });
+
+  it('prints log lines before start wrapped, without escape codes', () => {
+    const out = fakeTerminal(80);
+    const p = new BarProgress(out);
+    p.log(LONG_VALIDATION);
+    expect(out.text()).not.toContain('\u001b');
+    expect(out.text().split('\n').every((l) => displayWidth(l) <= 80)).toBe(true);
+  });
+});
+
+describe('createProgressReporter and the environment', () => {
+  it('picks plain lines on a dumb terminal, the status line on others', () => {
+    expect(createProgressReporter({ stream: fakeTerminal(80), env: { TERM: 'dumb' } })).toBeInstanceOf(PlainProgress);
+    expect(createProgressReporter({ stream: fakeTerminal(80), env: { TERM: 'xterm' } })).toBeInstanceOf(BarProgress);
+    expect(createProgressReporter({ stream: fakeTerminal(80), env: {} })).toBeInstanceOf(BarProgress);
+    // An explicit mode wins.
+    expect(createProgressReporter({ stream: fakeTerminal(80), env: { TERM: 'dumb' }, mode: 'bar' })).toBeInstanceOf(BarProgress);
+    expect(createProgressReporter({ stream: fakeTerminal(80), env: { TERM: 'xterm' }, mode: 'plain' })).toBeInstanceOf(PlainProgress);
+  });
+
+  it('writes no colour codes, whatever NO_COLOR and FORCE_COLOR say', () => {
+    for (const env of [{ TERM: 'xterm-256color' }, { TERM: 'xterm-256color', NO_COLOR: '1' }, { TERM: 'xterm-256color', FORCE_COLOR: '3' }]) {
+      for (const stream of [fakeTerminal(100), fakeStream(false)]) {
+        const p = createProgressReporter({ stream, env, everySteps: 1, redrawMs: 0 });
+        p.start(3, 'heads');
+        for (let step = 1; step <= 3; step++) p.update(step, { loss: 0.5, samplesPerSec: 1, audioSecondsPerSec: 2, epoch: 0 });
+        p.log(LONG_VALIDATION);
+        p.stop();
+        expect(stream.text()).toContain('step 3/3');
+        expect(stream.text()).not.toMatch(/\u001b\[[\d;:]*m/);
+      }
+    }
   });
 });
 
