@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # libopenblas0-pthread: Debian's LibTorch uses whatever libblas.so.3 is; the reference BLAS it gets otherwise makes matrix products ~14× slower.
-packages=(libtorch-dev libgloo-dev libopenblas0-pthread python3-torch python3-torchaudio cmake g++ make)
+packages=(libtorch-dev libgloo-dev libopenblas0-pthread python3-torch python3-torchaudio ffmpeg cmake g++ make)
 
 if [ "${VBT_SKIP_SYSTEM_PACKAGES:-0}" != "1" ]; then
   if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then

@@ -21,6 +21,18 @@ export {
   type CorpusConfig,
 } from './config/schema.js';
 export { InferenceSession, type OpenOptions } from './predict/inference-session.js';
+export {
+  Predictor,
+  type ModelInfo,
+  type PredictInput,
+  type PredictOptions,
+  type PredictionResult,
+  type PredictionWindow,
+  type PredictorOptions,
+} from './predict/predictor.js';
+export type { TaskOutputs, PredictionLine } from './predict/prediction-outputs.js';
+export { exportWholeModel, type ExportModelOptions, type ExportModelSummary } from './predict/export-model.js';
+export { startServer, type ModelServer, type ServeOptions } from './serve/server.js';
 export { readRawPredictions, writeRawPredictions, type ClipPredictions } from './predict/raw-predictions.js';
 export { writeAvbSubmissions } from './predict/avb-submission.js';
 export { Backbone, type FreezeMode } from './model/backbone.js';

@@ -1,5 +1,24 @@
-/** Audio: WAV decoding, mix-down, resampling, loudness, preprocessing and its cache. */
+/** Audio: decoding (WAV here, other formats through ffmpeg), mix-down, resampling, loudness, preprocessing and its cache. */
 export { AudioError, WavDecodeError } from './audio-error.js';
+export {
+  AUDIO_EXTENSIONS,
+  AUDIO_FORMAT_NAMES,
+  SUPPORTED_FORMATS_TEXT,
+  UnsupportedAudioError,
+  sniffAudioFormat,
+  type AudioFormat,
+} from './audio-formats.js';
+export {
+  AudioTooLongError,
+  audioFormatOf,
+  decodeAudio,
+  decodeAudioSync,
+  probeAudioFile,
+  type AudioInfo,
+  type DecodeOptions,
+  type DecodedAudio,
+} from './decode-audio.js';
+export { DecoderMissingError, ffmpegBinary } from './ffmpeg.js';
 export { AudioCache, type CachedClip } from './audio-cache.js';
 export { cropToMaxLength, type CropPosition } from './fit-length.js';
 export { normalizeRmsInPlace, rmsDbfs, type RmsNormalizeOptions } from './loudness.js';

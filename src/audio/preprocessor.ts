@@ -1,11 +1,15 @@
 /**
  * The audio preprocessing chain for one clip: read the file, look it up in
- * the cache, otherwise decode → mix down to mono → resample → normalise the
- * RMS level and store the result; finally crop to the maximum length.
+ * the cache, otherwise decode (WAV here, other formats through ffmpeg) → mix
+ * down to mono → resample → normalise the RMS level and store the result;
+ * finally crop to the maximum length.
  */
 import { readFileSync } from 'node:fs';
 import { AudioError } from './audio-error.js';
 import { AudioCache } from './audio-cache.js';
+import { sniffAudioFormat } from './audio-formats.js';
+import { decodeAudioSync } from './decode-audio.js';
+import { ffmpegVersion } from './ffmpeg.js';
 import { cropToMaxLength } from './fit-length.js';
 import { normalizeRmsInPlace } from './loudness.js';
 import {
@@ -15,7 +19,6 @@ import {
   type PreprocessSettings,
 } from './preprocess-settings.js';
 import { resample, resampledLength } from './resampler.js';
-import { decodeWavMono } from './wav-decode.js';
 import { describeFsError } from './wav-probe.js';
 
 /** Counters of cache use, for reports and tests. */
@@ -46,7 +49,7 @@ export class AudioPreprocessor {
   }
 
   /**
-   * Preprocess one WAV file.
+   * Preprocess one audio file (WAV, or any format ffmpeg decodes).
    * @returns mono samples at the output rate, cropped; the array owns its
    *   buffer only when no crop applied, so copy it before transferring
    * @throws AudioError (WavDecodeError for undecodable files) naming the file
@@ -61,7 +64,9 @@ export class AudioPreprocessor {
     let samples: Float32Array | undefined;
     let key: string | undefined;
     if (this.cache !== undefined) {
-      key = AudioCache.key(bytes, this.fingerprint);
+      // Files ffmpeg decodes are keyed by its version too; WAV keys stay as they were.
+      const decoder = sniffAudioFormat(bytes) ?? 'wav';
+      key = AudioCache.key(bytes, decoder === 'wav' ? this.fingerprint : `${this.fingerprint}|${ffmpegVersion()}`);
       const cached = this.cache.get(key);
       if (cached !== undefined && cached.sampleRate === this.settings.sampleRate) {
         this.stats.cacheHits++;
@@ -78,16 +83,34 @@ export class AudioPreprocessor {
   }
 
   /**
-   * Decode, mix down, resample and normalise WAV bytes (no cache, no crop).
+   * Decode, mix down, resample and normalise the bytes of an audio file (no cache, no crop).
    * @param file a name for error messages
    */
   processBytes(bytes: Uint8Array, file?: string): Float32Array {
     this.stats.decoded++;
-    const decoded = decodeWavMono(bytes, file);
-    if (decoded.frames === 0) throw new AudioError('zero-length clip (the data chunk holds no samples)', file);
+    const decoded = decodeAudioSync(bytes, file);
+    if (decoded.samples.length === 0) {
+      throw new AudioError(`zero-length clip (${decoded.format === 'wav' ? 'the data chunk holds no samples' : 'no audio samples decoded'})`, file);
+    }
+    return this.finish(decoded.samples, decoded.sampleRate, file, true);
+  }
+
+  /**
+   * Resample and normalise mono samples at `sampleRate` (no cache, no crop),
+   * as `processBytes` does after decoding. `samples` is left unchanged.
+   * @param file a name for error messages
+   */
+  processSamples(samples: Float32Array, sampleRate: number, file?: string): Float32Array {
+    if (samples.length === 0) throw new AudioError('zero-length clip (no samples)', file);
+    return this.finish(samples, sampleRate, file, false);
+  }
+
+  /** Resample, then normalise; `owned`: `samples` may be returned and changed in place. */
+  private finish(samples: Float32Array, sampleRate: number, file: string | undefined, owned: boolean): Float32Array {
     let output: Float32Array;
     try {
-      output = resample(decoded.samples, decoded.sampleRate, this.settings.sampleRate);
+      output = resample(samples, sampleRate, this.settings.sampleRate);
+      if (output === samples && !owned) output = samples.slice();
     } catch (error) {
       if (error instanceof RangeError) {
         throw new AudioError(`cannot resample: ${error.message}`, file, { cause: error });

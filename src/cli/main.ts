@@ -1,10 +1,14 @@
 /** The `vbt` command line: one file per command under commands/. */
 import yargs from 'yargs';
+import { vbtVersion } from '../util/package-info.js';
+import { compareCommand } from './commands/compare.js';
 import { ensembleCommand } from './commands/ensemble.js';
 import { infoCommand } from './commands/info.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
 import { predictCommand } from './commands/predict.js';
+import { serveCommand } from './commands/serve.js';
+import { exportModelCommand } from './commands/export-model.js';
 import { synthCommand } from './commands/synth.js';
 import { trainCommand } from './commands/train.js';
 
@@ -18,15 +22,19 @@ export async function main(argv: string[]): Promise<void> {
     .recommendCommands()
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version(vbtVersion())
+    .alias('V', 'version')
     .wrap(Math.min(110, process.stdout.columns || 100));
   cli = trainCommand(cli);
   cli = evalCommand(cli);
   cli = predictCommand(cli);
+  cli = serveCommand(cli);
+  cli = exportModelCommand(cli);
   cli = synthCommand(cli);
   cli = exportCommand(cli);
   cli = infoCommand(cli);
   cli = ensembleCommand(cli);
+  cli = compareCommand(cli);
   try {
     await cli
       .fail((msg, err) => {

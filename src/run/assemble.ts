@@ -8,7 +8,8 @@
  *   ─► the precision rule (autocast)
  *
  * `Trainer.create` and `InferenceSession.open` differ only in where the
- * config and the weights come from.
+ * config and the weights come from. `assembleModel` is the model part alone
+ * (no corpus, no loader), for prediction on audio from anywhere.
  */
 import path from 'node:path';
 import type { PreprocessOptions } from '../audio/preprocess-settings.js';
@@ -18,6 +19,7 @@ import { BatchLoader, inverseCountrySampleWeights, preprocessedLengths, splitInd
 import { Backbone } from '../model/backbone.js';
 import { buildModel } from '../model/build-model.js';
 import type { MultitaskModel } from '../model/multitask-model.js';
+import type { Task } from '../tasks.js';
 import { type Device, type ThreadChoice, blasInUse, chooseThreads, setAllowTF32, setJitOptimization, setNumThreads } from '../torch/index.js';
 import { AudioBatchSource } from './batch-source.js';
 import { type Autocast, type Precision, autocastFor, resolvePrecision } from './precision.js';
@@ -99,30 +101,69 @@ export function longClipsNote(corpus: Corpus, run: AssembledRun): string | undef
   );
 }
 
-/** Per-clip weights inverse to the country's frequency in training ("+SW" of recipe A). */
+/** Per-clip weights inverse to the country's frequency in training ("+SW" of recipe A in its 'train' form; the paper's 'batch' form is the model's). */
 function sampleWeightsOf(config: RunConfig, corpus: Corpus): Float32Array | undefined {
-  const wanted = config.model.kind === 'avb-mtl' && config.model.sampleWeights && corpus.tasks.includes('country');
+  const wanted = config.model.kind === 'avb-mtl' && config.model.sampleWeights === 'train' && corpus.tasks.includes('country');
   return wanted ? inverseCountrySampleWeights(corpus.clips, splitIndices(corpus.clips, 'Train')) : undefined;
+}
+
+export interface ModelAssembleOptions {
+  config: RunConfig;
+  /** The backbone export whose weights to start from. */
+  backbonePath: string;
+  device: Device;
+  /** Class weights of the losses (from a corpus's training split); none for prediction only. */
+  classWeights?: Partial<Record<Task, Float32Array>>;
+}
+
+/** A run's model on a device, with what feeding it needs: no corpus, no loader (prediction from audio of any source). */
+export interface AssembledModel {
+  readonly model: MultitaskModel;
+  /** The audio preprocessing the run trained with, at the backbone's rate. */
+  readonly preprocess: PreprocessOptions;
+  /** Longest row the backbone reads (data.preprocess.maxSeconds), and padded samples per batch (data.maxBatchSeconds), in samples. */
+  readonly limits: { maxLength?: number; maxBatchLength?: number };
+  readonly precision: Precision;
+  readonly autocast: Autocast;
+}
+
+/** Load the backbone and build the model a config describes. On failure, whatever was made is freed. */
+export function assembleModel(options: ModelAssembleOptions): AssembledModel {
+  const { config, device } = options;
+  const backbone = Backbone.load(options.backbonePath, { device });
+  let model: MultitaskModel;
+  try {
+    backbone.setTimeMasking(config.backbone.timeMasking);
+    model = buildModel(config.model, backbone, { classWeights: options.classWeights ?? {}, device });
+  } catch (err) {
+    backbone.dispose();
+    throw err;
+  }
+  try {
+    const precision = resolvePrecision(config.train.precision, device);
+    return {
+      model,
+      preprocess: preprocessOptions(config.data, backbone.sampleRate),
+      limits: rowLimits(config, backbone.sampleRate),
+      precision,
+      autocast: autocastFor(precision, device),
+    };
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
 }
 
 /** Load the backbone, build the model and start the loader. On failure, whatever was made is freed. */
 export function assembleRun(options: AssembleOptions): AssembledRun {
   const { config, corpus, device } = options;
   const tasks = config.model.tasks;
-  const backbone = Backbone.load(options.backbonePath, { device });
-  let model: MultitaskModel;
+  const classWeights = classWeightsOf(corpus, splitIndices(corpus.clips, 'Train'), tasks);
+  const { model, preprocess, limits, precision, autocast } = assembleModel({ config, backbonePath: options.backbonePath, device, classWeights });
+  const backbone = model.backbone;
   try {
-    const classWeights = classWeightsOf(corpus, splitIndices(corpus.clips, 'Train'), tasks);
-    model = buildModel(config.model, backbone, { classWeights, cccVariant: config.metrics.cccVariant, device });
-  } catch (err) {
-    backbone.dispose();
-    throw err;
-  }
-  try {
-    const preprocess = preprocessOptions(config.data, backbone.sampleRate);
     const { maxSeconds: _crop, ...whole } = preprocess;
     const lengths = preprocessedLengths(corpus.clips, whole);
-    const limits = rowLimits(config, backbone.sampleRate);
     const sampleWeights = sampleWeightsOf(config, corpus);
     const loader = new BatchLoader({
       clips: corpus.clips,
@@ -133,7 +174,6 @@ export function assembleRun(options: AssembleOptions): AssembledRun {
       ...(sampleWeights ? { sampleWeights } : {}),
       scaleAge: true,
     });
-    const precision = resolvePrecision(config.train.precision, device);
     let closed = false;
     return {
       model,
@@ -144,7 +184,7 @@ export function assembleRun(options: AssembleOptions): AssembledRun {
       limits,
       sampleWeights,
       precision,
-      autocast: autocastFor(precision, device),
+      autocast,
       async close() {
         if (closed) return;
         closed = true;

@@ -4,7 +4,7 @@
  * label, and the audio header probe.
  */
 import { AudioError } from '../../audio/audio-error.js';
-import { probeWavFile } from '../../audio/wav-probe.js';
+import { probeAudioFile } from '../../audio/decode-audio.js';
 import { TASKS, type Labels, type Split, type Task } from '../../tasks.js';
 import { BadRowPolicy, DataError } from '../data-error.js';
 import type { Clip, ClipAudioInfo, ClipSource, Corpus, CorpusLayout } from './corpus.js';
@@ -93,9 +93,10 @@ export class CorpusBuilder {
   }
 
   /**
-   * The finished corpus. With `probeAudio`, every clip's WAV header is read:
-   * missing, unreadable, truncated, malformed or empty audio is a bad row
-   * located at the row that named the file.
+   * The finished corpus. With `probeAudio`, every clip's audio is probed (a
+   * WAV header, or an ffmpeg pass over another format): missing, unreadable,
+   * truncated, malformed or empty audio is a bad row located at the row that
+   * named the file.
    */
   finish(tasks: readonly Task[], probeAudio: boolean): Corpus {
     const clips: Clip[] = [];
@@ -120,9 +121,9 @@ export class CorpusBuilder {
       audioPath: draft.audioPath,
     };
     try {
-      const info = probeWavFile(draft.audioPath);
+      const info = probeAudioFile(draft.audioPath);
       if (info.frames === 0) {
-        this.reject(new DataError(location, 'zero-length clip (the data chunk holds no samples)'), draft.id);
+        this.reject(new DataError(location, `zero-length clip (${info.format === 'wav' ? 'the data chunk holds no samples' : 'no audio samples decoded'})`), draft.id);
         return undefined;
       }
       return { sampleRate: info.sampleRate, channels: info.channels, frames: info.frames };

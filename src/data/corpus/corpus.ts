@@ -28,7 +28,7 @@ export interface Clip {
   /** The clip id (File_ID without brackets, or the manifest's id). */
   readonly id: string;
   readonly split: Split;
-  /** Absolute path of the WAV file. */
+  /** Absolute path of the audio file (WAV, or another format ffmpeg decodes). */
   readonly audioPath: string;
   /** Labels per task; a task without a label for this clip is absent. */
   readonly labels: Labels;
