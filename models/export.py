@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from vbt_models import CONFIG_NAMES, FAMILIES, ExportError, export_torchscript, load_backbone  # noqa: E402
 from vbt_models.exporting import check_output  # noqa: E402
+from vbt_models.normalization import parse_choice  # noqa: E402
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,6 +45,12 @@ def parse_args(argv):
     parser.add_argument("--seed", type=int, default=0, help="seed of --random (default 0)")
     parser.add_argument("--out", required=True, metavar="FILE", help="output TorchScript archive (.pt)")
     parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    parser.add_argument(
+        "--normalize",
+        choices=("on", "off"),
+        help="normalise each waveform to zero mean and unit variance before the backbone "
+        "(default: as the source says; required where nothing says)",
+    )
     group = parser.add_argument_group("regularisation overrides (default: the source's own values)")
     group.add_argument("--hidden-dropout", type=float)
     group.add_argument("--attention-dropout", type=float)
@@ -77,6 +84,7 @@ def main(argv=None) -> int:
                 feat_proj_dropout=args.feat_proj_dropout,
                 layerdrop=args.layerdrop,
             ),
+            normalize=parse_choice(args.normalize),
         )
         metadata = export_torchscript(loaded, args.out, overwrite=args.overwrite)
     except ExportError as error:
@@ -89,6 +97,8 @@ def main(argv=None) -> int:
         "seconds": round(time.perf_counter() - started, 3),
         "metadata": metadata,
     }
+    on = "on" if metadata["input_normalization"] else "off"
+    print(f"vbt export: input normalisation {on} ({metadata['input_normalization_source']})", file=sys.stderr, flush=True)
     print(json.dumps(summary), flush=True)
     return 0
 

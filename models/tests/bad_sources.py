@@ -418,6 +418,43 @@ def output_exists(root):
     return result
 
 
+@case("a wav2vec2 folder without preprocessor_config.json names the --normalize choice")
+def normalize_unknown(root):
+    folder, _ = hf_folder(root, "no-preprocessor")
+    os.remove(os.path.join(folder, "preprocessor_config.json"))
+    out = os.path.join(root, "no-preprocessor.pt")
+    result = expect_cli_error(
+        ["--family", "wav2vec2", "--hf", folder, "--out", out], "source_error", "preprocessor_config.json", "--normalize on", "--normalize off"
+    )
+    result["passed"] = result["passed"] and not os.path.exists(out)
+    return result
+
+
+@case("--normalize settles it, and the export says so on stderr and in vbt.json")
+def normalize_chosen(root):
+    folder, _ = hf_folder(root, "no-preprocessor-chosen")
+    os.remove(os.path.join(folder, "preprocessor_config.json"))
+    out = os.path.join(root, "chosen.pt")
+    result = run_cli(["--family", "wav2vec2", "--hf", folder, "--out", out, "--normalize", "off"])
+    metadata = (result["json"] or {}).get("metadata") or {}
+    passed = (
+        result["code"] == 0
+        and metadata.get("input_normalization") is False
+        and metadata.get("input_normalization_source") == "--normalize off"
+        and "input normalisation off (--normalize off)" in result["stderr"]
+    )
+    return {"passed": passed, "stderr": result["stderr"], "source": metadata.get("input_normalization_source")}
+
+
+@case("data2vec without preprocessor_config.json: every published checkpoint normalises, and the export says why")
+def normalize_family(root):
+    folder, _ = hf_folder(root, "d2v-no-preprocessor", family="data2vec")
+    os.remove(os.path.join(folder, "preprocessor_config.json"))
+    loaded = load_backbone("data2vec", "huggingface", path=folder)
+    origin = loaded.source_details.get("do_normalize_from") or ""
+    return {"passed": loaded.source_details.get("do_normalize") is True and "published data2vec" in origin, "message": origin}
+
+
 def main() -> int:
     argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()
     root = tempfile.mkdtemp(prefix="vbt-bad-sources-")

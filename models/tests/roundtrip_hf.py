@@ -102,13 +102,15 @@ def run_case(root: str, index: int, family: str, head: str, fmt: str, weight_nor
     result["exported_vs_torchaudio_max_abs_diff"] = independent
     metadata = read_metadata(out)
     dropped = set(metadata["source_details"]["dropped_keys"])
+    # Heads are dropped; the time-masking vector masked_spec_embed is kept (loaded) for training.
     expected_dropped = {
         k
         for k in hf_state
-        if k.endswith("masked_spec_embed")
-        or k.startswith(("lm_head.", "quantizer.", "project_hid.", "project_q.", "projector.", "classifier."))
+        if k.startswith(("lm_head.", "quantizer.", "project_hid.", "project_q.", "projector.", "classifier."))
         or k == "layer_weights"
     }
+    embed_keys = [k for k in hf_state if k.endswith("masked_spec_embed")]
+    exported_embed = dict(scripted.named_parameters())["masked_spec_embed"]
     checks = {
         "metadata_family": metadata["family"] == family,
         "metadata_config_tiny": metadata["config"] == "tiny",
@@ -117,7 +119,14 @@ def run_case(root: str, index: int, family: str, head: str, fmt: str, weight_nor
         "metadata_matches_summary": metadata == summary["metadata"],
         "dropped_keys_are_heads_and_mask": dropped == expected_dropped,
         "every_key_accounted": metadata["source_details"]["loaded_source_keys"] + len(dropped) == len(hf_state),
-        "input_normalization_read": metadata["input_normalization"] is True,
+        "input_normalization_read": metadata["input_normalization"] is True
+        and "preprocessor_config.json" in metadata["input_normalization_source"],
+        "time_masking_read": metadata["time_masking"]["mask_time_prob"] == hf_config.get("mask_time_prob", 0.05)
+        and metadata["time_masking"]["mask_time_length"] == hf_config.get("mask_time_length", 10)
+        and tuple(scripted.time_masking())[:2]
+        == (hf_config.get("mask_time_prob", 0.05), hf_config.get("mask_time_length", 10)),
+        "masked_spec_embed_loaded": bool(embed_keys)
+        and torch.equal(exported_embed.detach(), hf_state[embed_keys[0]].to(torch.float32)),
         "exported_matches_eager": result["exported_vs_eager_max_abs_diff"] <= 1e-6,
         "frame_lengths_int64": frame_lengths.dtype == torch.int64,
     }

@@ -106,6 +106,8 @@ def ours_to_torchaudio(state: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor
     """Our parameter names to torchaudio's (the encoder layers share sub-names)."""
     renamed = {}
     for name, tensor in state.items():
+        if name == "masked_spec_embed":
+            continue  # time masking's vector: training only, no part of torchaudio's inference model
         for pattern, replacement in _OURS_TO_TORCHAUDIO:
             if re.match(pattern, name):
                 renamed[re.sub(pattern, replacement, name)] = tensor

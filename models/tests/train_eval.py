@@ -115,6 +115,8 @@ def family_checks(root: str, family: str) -> dict:
     # Backward through the loaded archive in train mode.
     trained = torch.jit.load(export(root, family, "grad", ["--layerdrop", "0"]))
     trained.train()
+    # With time masking on, the learned mask vector is reached too.
+    trained.set_time_masking(0.3, 2, 1)
     frames, frame_lengths = trained(waveforms, lengths)
     mask = (torch.arange(frames.shape[1])[None, :] < frame_lengths[:, None]).unsqueeze(-1).float()
     ((frames * mask).sum() / mask.sum()).backward()
@@ -133,6 +135,7 @@ def family_checks(root: str, family: str) -> dict:
     for p in encoder_params.values():
         p.requires_grad_(False)
     frozen.train()
+    frozen.set_time_masking(0.3, 2, 1)
     out, _ = frozen(waveforms, lengths)
     out.mean().backward()
     rest = {n: p for n, p in frozen.named_parameters() if not n.startswith(prefix)}

@@ -31,6 +31,12 @@ def export_torchscript(loaded: LoadedBackbone, path: str, overwrite: bool = Fals
     check_output(path, overwrite)
     model = loaded.model.eval()
     metadata = build_metadata(model, loaded.config, loaded.source, loaded.source_details)
+    masking = metadata.get("time_masking") or {}
+    if masking:
+        # The archive starts with the source's own settings (what a run's "checkpoint" default reads).
+        model.set_time_masking(
+            float(masking["mask_time_prob"]), int(masking["mask_time_length"]), int(masking["mask_time_min_masks"])
+        )
     scripted = torch.jit.script(model)
     # Written under its final file name (the archive's inner folder is named after it)
     # in a private folder beside the target, then renamed into place.

@@ -34,11 +34,13 @@ from .torch_files import load_checkpoint
 FINETUNED_PREFIX = "w2v_encoder.w2v_model."
 # Pre-training heads and masking vectors (wav2vec2: quantizer, project_q, final_proj, target_glu;
 # HuBERT: label_embs_concat, final_proj), and the CTC projection of fine-tuned models.
+# mask_emb, the learned vector of time masking, becomes masked_spec_embed.
 DROPPED_KEY = re.compile(
-    r"^(mask_emb|label_embs_concat)$|^(quantizer|project_q|final_proj|target_glu|project_inp)\.|^w2v_encoder\.proj\."
+    r"^(label_embs_concat)$|^(quantizer|project_q|final_proj|target_glu|project_inp)\.|^w2v_encoder\.proj\."
 )
 
 _RENAMES: List[Tuple[re.Pattern, str]] = [
+    (re.compile(r"^mask_emb$"), "masked_spec_embed"),
     (
         re.compile(r"^feature_extractor\.conv_layers\.(\d+)\.0\.(weight|bias)$"),
         r"feature_extractor.conv_layers.\1.conv.\2",
@@ -211,6 +213,10 @@ def read_fairseq_checkpoint(path: str, family: str) -> Tuple[BackboneConfig, Map
     if not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise SourceError(f"{path}: the 'model' entry holds values other than tensors")
     architecture, dropouts, task, has_w2v_args = settings_of(checkpoint)
+    # Time masking as the checkpoint was last trained: the fine-tuning settings, else the model's own.
+    raw = to_plain(checkpoint.get("cfg") if checkpoint.get("cfg") is not None else checkpoint.get("args"))
+    top = raw.get("model") if isinstance(raw, dict) and isinstance(raw.get("model"), dict) else raw
+    mask_settings = top if isinstance(top, dict) and top.get("mask_prob") is not None else architecture
     finetuned = any(k.startswith(FINETUNED_PREFIX) for k in state)
     if finetuned and not has_w2v_args:
         raise SourceError(
@@ -219,14 +225,29 @@ def read_fairseq_checkpoint(path: str, family: str) -> Tuple[BackboneConfig, Map
         )
     config = config_from_fairseq(architecture, dropouts, family)
     weights = map_fairseq_state_dict(state)
-    normalize: Optional[bool] = None
+    # fairseq's audio tasks default to normalize=False.
+    normalize = False
+    normalize_from = "fairseq task settings without normalize: fairseq's default (false)"
     if isinstance(task, dict) and task.get("normalize") is not None:
         normalize = bool(task["normalize"])
+        normalize_from = f"fairseq task setting normalize={str(normalize).lower()}"
     details = {
         "settings_record": "cfg" if checkpoint.get("cfg") is not None else "args",
         "fine_tuned": finetuned,
         "model_name": architecture.get("_name") or architecture.get("arch"),
         "files": [os.path.basename(path)],
         "do_normalize": normalize,
+        "do_normalize_from": normalize_from,
+        "time_masking": {
+            "mask_time_prob": float(_setting(mask_settings, "mask_prob", 0.0)),
+            "mask_time_length": int(_setting(mask_settings, "mask_length", 10)),
+            "mask_time_min_masks": 2,
+            "source": "fairseq " + ("fine-tuning" if finetuned else "model") + " settings mask_prob, mask_length",
+        },
     }
     return config, weights, details
+
+
+def _setting(settings: Dict[str, Any], key: str, default: Any) -> Any:
+    value = settings.get(key) if isinstance(settings, dict) else None
+    return default if value is None else value

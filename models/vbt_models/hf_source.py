@@ -28,10 +28,12 @@ BACKBONE_PREFIXES = {"wav2vec2": "wav2vec2.", "hubert": "hubert.", "data2vec": "
 # Keys of task heads and pre-training modules around the backbone (ForCTC, ForPreTraining,
 # ForSequenceClassification): not part of the exported encoder.
 HEAD_KEY = re.compile(r"^(lm_head|quantizer|project_hid|project_q|projector|classifier)\.|^layer_weights$")
-# Inside the backbone: SpecAugment's learned mask vector (masking is not part of the export).
-DROPPED_BACKBONE_KEY = re.compile(r"^masked_spec_embed$")
+# Inside the backbone: nothing is dropped (SpecAugment's learned mask vector, masked_spec_embed,
+# is kept for time masking in training).
+DROPPED_BACKBONE_KEY = re.compile(r"^$")
 
 _RENAMES: List[Tuple[re.Pattern, str]] = [
+    (re.compile(r"^masked_spec_embed$"), "masked_spec_embed"),
     (
         re.compile(r"^feature_extractor\.conv_layers\.(\d+)\.conv\.(weight|bias)$"),
         r"feature_extractor.conv_layers.\1.conv.\2",
@@ -195,6 +197,20 @@ def _rename(inner: str) -> Optional[str]:
     return None
 
 
+def time_masking_from_hf(hf: Dict[str, Any]) -> Dict[str, Any]:
+    """The SpecAugment time-masking settings of a config.json (Hugging Face's defaults where absent)."""
+    apply = hf.get("apply_spec_augment", True) is not False
+    prob = float(hf.get("mask_time_prob", 0.05) or 0.0) if apply else 0.0
+    return {
+        "time_masking": {
+            "mask_time_prob": prob,
+            "mask_time_length": int(hf.get("mask_time_length", 10) or 10),
+            "mask_time_min_masks": int(hf.get("mask_time_min_masks", 2) if hf.get("mask_time_min_masks") is not None else 2),
+            "source": "config.json" + ("" if apply else " (apply_spec_augment false)"),
+        }
+    }
+
+
 def read_json(path: str) -> Any:
     try:
         with open(path, "r", encoding="utf-8") as handle:
@@ -262,10 +278,17 @@ def read_hf_folder(folder: str, family: str) -> Tuple[BackboneConfig, MappedWeig
         "model_type": hf_config.get("model_type"),
         "files": [os.path.basename(f) for f in files],
         "do_normalize": None,
+        "do_normalize_from": None,
     }
     preprocessor = os.path.join(folder, "preprocessor_config.json")
     if os.path.isfile(preprocessor):
         pre = read_json(preprocessor)
         if isinstance(pre, dict) and "do_normalize" in pre:
             details["do_normalize"] = bool(pre["do_normalize"])
+            details["do_normalize_from"] = f"preprocessor_config.json do_normalize={str(bool(pre['do_normalize'])).lower()}"
+        elif isinstance(pre, dict):
+            # Hugging Face's Wav2Vec2FeatureExtractor normalises unless told not to.
+            details["do_normalize"] = True
+            details["do_normalize_from"] = "preprocessor_config.json without do_normalize: the feature extractor's default (true)"
+    details.update(time_masking_from_hf(hf_config))
     return config, weights, details

@@ -53,3 +53,7 @@ def initialise(model: nn.Module, config: BackboneConfig) -> None:
                 nn.init.kaiming_normal_(module.weight)
                 if module.bias is not None:
                     module.bias.zero_()
+        # Last, so that adding it changed no other parameter of a seeded initialisation.
+        embed = getattr(model, "masked_spec_embed", None)
+        if isinstance(embed, torch.Tensor):
+            embed.uniform_()

@@ -7,7 +7,7 @@ import torch
 from .backbone import FEATURE_ENCODER_PREFIX, Backbone
 from .config import SAMPLE_RATE, BackboneConfig
 
-EXPORTER_VERSION = "1.0.0"
+EXPORTER_VERSION = "1.1.0"
 METADATA_FILE = "vbt.json"
 FORMAT = "vbt-backbone"
 
@@ -42,8 +42,15 @@ def build_metadata(
         # unit variance (Hugging Face preprocessor_config.json do_normalize, fairseq task.normalize);
         # null when the source does not say.
         "input_normalization": source_details.get("do_normalize"),
+        # Where that choice came from, in words (--normalize, preprocessor_config.json, ...).
+        "input_normalization_source": source_details.get("do_normalize_from"),
+        # SpecAugment-style time masking in train mode: the source's settings (off for a random
+        # initialisation); the archive's set_time_masking() changes them.
+        "time_masking": source_details.get("time_masking"),
         "source": source,
-        "source_details": {k: v for k, v in source_details.items() if k != "do_normalize"},
+        "source_details": {
+            k: v for k, v in source_details.items() if k not in ("do_normalize", "do_normalize_from", "time_masking")
+        },
         "architecture": config.to_dict(),
         "torch_version": torch.__version__,
         "inputs": {"waveforms": "float32 [batch, samples]", "lengths": "int64 [batch]"},

@@ -95,6 +95,24 @@ export const BackboneSchema = z.strictObject({
   family: z.enum(['wav2vec2', 'hubert', 'data2vec']).default('data2vec'),
   config: z.enum(['tiny', 'base', 'large']).default('tiny'),
   seed: z.number().int().default(0),
+  /**
+   * SpecAugment-style time masking in training (spans of the backbone's
+   * projected features replaced by its learned masked_spec_embed), as
+   * wav2vec2 / HuBERT / data2vec are fine-tuned. null fields take the
+   * export's own values: a checkpoint's config (mask_time_prob 0.05, spans of
+   * 10 frames, at least 2, for the published ones), off for a random
+   * initialisation. Never applied in evaluation.
+   */
+  timeMasking: z
+    .strictObject({
+      /** Share of each clip's frames masked (an upper bound: spans may overlap); 0: off. */
+      prob: probability.nullable().default(null),
+      /** Span length in frames (20 ms each). */
+      length: positiveInt.nullable().default(null),
+      /** Fewest spans per clip long enough for them. */
+      minMasks: z.number().int().nonnegative().nullable().default(null),
+    })
+    .prefault({}),
 });
 
 export const UncertaintyFormSchema = z.enum(['log-sigma', 'log-variance']);
@@ -113,13 +131,52 @@ export const AvbMtlModelSchema = z.strictObject({
   regressionOutput: z.enum(['sigmoid', 'clamp']).default('sigmoid'),
   /** Loss of the "two" task (valence/arousal); drop the task from `tasks` for "-Two". */
   twoLoss: z.enum(['ccc', 'mse', 'mae']).default('ccc'),
-  /** CCC loss over the batch per output (default) or per sample across outputs (the authors' code). */
-  cccLoss: z.enum(['batch', 'sample']).default('batch'),
+  /**
+   * CCC loss: 'batch' per output over the batch (default), 'sample' per sample
+   * across its outputs, 'sample-official' per sample with n − 1 variances (the
+   * authors' released code, exactly). Independent of metrics.cccVariant.
+   */
+  cccLoss: z.enum(['batch', 'sample', 'sample-official']).default('batch'),
   /** Inverse-frequency class weights in the cross-entropy losses ("-CW" turns them off). */
   classWeights: z.boolean().default(true),
-  /** Per-clip weights inverse to the country's frequency, applied to every task ("+SW"). */
-  sampleWeights: z.boolean().default(false),
+  /**
+   * Per-clip weights inverse to the country's frequency, applied to every
+   * task ("+SW"): true or 'batch' (the paper: frequencies within each batch),
+   * 'train' (fixed weights from the training split's frequencies), false: none.
+   */
+  sampleWeights: z.union([z.boolean(), z.enum(['batch', 'train'])]).default(false),
   labelSmoothing: probability.default(0),
+  /**
+   * Pooling of the backbone's frames: 'mean' over each clip's own frames
+   * (the paper), or 'padded-mean': every clip zero-padded to `padTo` samples
+   * and the mean taken over all frames, padding included (the released
+   * scripts: Hugging Face's feature extractor with padding='max_length',
+   * then last_hidden_state.mean(dim=1)).
+   */
+  pooling: z.enum(['mean', 'padded-mean']).default('mean'),
+  /** Samples every clip is padded to with pooling 'padded-mean' (the scripts' 159,360). */
+  padTo: positiveInt.default(159360),
+  /**
+   * What the classification heads hand the cross-entropy: 'logits' (the
+   * usual), or 'softmax': the heads end in a softmax and the cross-entropy
+   * (which applies its own log-softmax) reads those probabilities, as the
+   * released scripts do.
+   */
+  classifierOutput: z.enum(['logits', 'softmax']).default('logits'),
+  /**
+   * Denominator of the weighted cross-entropy: 'weight-sum' (torch's weighted
+   * mean, Σ w_y) or 'sample-count' (a plain batch mean of the weighted
+   * per-sample losses, as the released scripts).
+   */
+  crossEntropyNorm: z.enum(['weight-sum', 'sample-count']).default('weight-sum'),
+  /** Scale of the class weights: 'balanced' N/(K·n_c), or 'sum-one' (normalised to sum to 1, the scripts' constants). */
+  classWeightScale: z.enum(['balanced', 'sum-one']).default('balanced'),
+  /**
+   * Class weights and label smoothing of the validation loss: 'training' (as
+   * in training) or 'uniform' (weights 1/K, no smoothing: the released
+   * scripts' evaluation mode).
+   */
+  validationClassWeights: z.enum(['training', 'uniform']).default('training'),
   /** Learned uncertainty weighting (Kendall et al.) or fixed equal weights. */
   taskWeighting: z.enum(['uncertainty', 'fixed']).default('uncertainty'),
   uncertaintyForm: UncertaintyFormSchema.default('log-sigma'),
@@ -165,8 +222,8 @@ export const Burst2VecModelSchema = z.strictObject({
   ageLoss: z.enum(['mae', 'mse']).default('mae'),
   /** Loss of the emotion task (and of any other regression task but age). */
   emotionLoss: z.enum(['ccc', 'mse', 'mae']).default('ccc'),
-  /** CCC loss over the batch per output (the challenge metric on a batch) or per sample across outputs. */
-  cccLoss: z.enum(['batch', 'sample']).default('batch'),
+  /** CCC loss: 'batch' per output over the batch (the challenge metric on a batch), 'sample' or 'sample-official' per sample across outputs (see model.kind avb-mtl). */
+  cccLoss: z.enum(['batch', 'sample', 'sample-official']).default('batch'),
   /** Output of the regression heads: a sigmoid into [0, 1] (emotions and scaled age live there), or linear. */
   regressionOutput: z.enum(['sigmoid', 'linear']).default('sigmoid'),
   /** Inverse-frequency class weights in the cross-entropy (the paper's Eq. 4 has none). */
@@ -247,14 +304,28 @@ export const TrainSchema = z.strictObject({
   /** CPU threads for LibTorch; 'auto': OMP_NUM_THREADS when set, else the machine's physical cores. */
   threads: z.union([z.literal('auto'), positiveInt]).default('auto'),
   stages: z.array(StageSchema).min(1),
+  /**
+   * With one-task batches (recipe B): what an epoch is. 'clips' (default):
+   * one pass over the clips, the batches dealt to the tasks in turn.
+   * 'task-batches': every task's clips once each (T passes over a corpus
+   * whose clips carry every task's label).
+   */
+  epochUnit: z.enum(['clips', 'task-batches']).default('clips'),
   monitor: MonitorSchema,
+  /**
+   * Which validation makes the `best` checkpoint: the best of the whole run
+   * ('run'), or the best of the last stage ('last-stage': each stage starts
+   * its own search, so the last stage's best is kept even when an earlier
+   * stage scored better, as the released recipe A scripts do).
+   */
+  bestCheckpoint: z.enum(['run', 'last-stage']).default('run'),
   /** Write a train record to metrics.jsonl every N optimizer steps. */
   logEvery: positiveInt.default(10),
   progress: z.enum(['auto', 'bar', 'plain', 'none']).default('auto'),
 });
 
 export const MetricsConfigSchema = z.strictObject({
-  /** CCC with population statistics (default) or the official A-VB scripts' n−1 variances. */
+  /** CCC with population statistics (default) or the official A-VB scripts' n−1 variances. Reporting only: the CCC loss has its own form (model.cccLoss). */
   cccVariant: z.enum(['population', 'official']).default('population'),
 });
 

@@ -43,4 +43,4 @@ export {
   type JointOversamplingOptions,
 } from './sampling/joint-oversampling.js';
 export { bucketedBatches, paddingFraction, shuffledBatches, type BucketingOptions } from './sampling/length-bucketing.js';
-export { taskRotationBatches, type TaskRotationOptions } from './sampling/task-rotation.js';
+export { taskRotationBatches, type TaskRotationOptions, type TaskRotationUnit } from './sampling/task-rotation.js';

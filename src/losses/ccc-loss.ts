@@ -52,6 +52,37 @@ export type CccOver = 'batch' | 'sample';
 /** The values of {@link CccOver}, for option checks and CLI choices. */
 export const CCC_OVER_CHOICES: readonly CccOver[] = ['batch', 'sample'];
 
+/**
+ * The forms of the CCC loss a model config names (`model.cccLoss`). They fix
+ * both the statistics and their normalisers, so a model's loss never depends
+ * on which CCC variant the metrics report (`metrics.cccVariant`):
+ *
+ * - `'batch'`: per output over the batch, population normalisers (n): the
+ *   challenge metric computed on one batch;
+ * - `'sample'`: per sample across its outputs, population normalisers;
+ * - `'sample-official'`: per sample across its outputs, n − 1 for the
+ *   variances and n for the covariance: exactly the loss of recipe A's
+ *   released training scripts (torch's default `var` and a plain `mean`).
+ */
+export type CccLossForm = 'batch' | 'sample' | 'sample-official';
+
+/** The values of {@link CccLossForm}. */
+export const CCC_LOSS_FORMS: readonly CccLossForm[] = ['batch', 'sample', 'sample-official'];
+
+/** The loss settings of a named form; see {@link CccLossForm}. */
+export function cccLossSettings(form: CccLossForm): Required<CccLossSettings> {
+  switch (form) {
+    case 'batch':
+      return { over: 'batch', variant: 'population' };
+    case 'sample':
+      return { over: 'sample', variant: 'population' };
+    case 'sample-official':
+      return { over: 'sample', variant: 'official' };
+    default:
+      throw new LossInputError('cccLossSettings', 'form', `must be one of ${CCC_LOSS_FORMS.join(', ')}, got ${JSON.stringify(form)}`);
+  }
+}
+
 /** Settings of the CCC loss that stay fixed for a run. */
 export interface CccLossSettings {
   /** Normalisers; default {@link DEFAULT_CCC_VARIANT} ('population'). */

@@ -3,7 +3,18 @@
  * with masks of missing labels and sample weights), the combiners that
  * weigh tasks (learned uncertainty, fixed), and a registry by name.
  */
-export { CCC_OVER_CHOICES, type CccLossOptions, type CccLossSettings, type CccOver, cccLoss, validateCccSettings } from './ccc-loss.js';
+export { inverseFrequencyBatchWeights } from './batch-sample-weights.js';
+export {
+  CCC_LOSS_FORMS,
+  CCC_OVER_CHOICES,
+  type CccLossForm,
+  type CccLossOptions,
+  type CccLossSettings,
+  type CccOver,
+  cccLoss,
+  cccLossSettings,
+  validateCccSettings,
+} from './ccc-loss.js';
 export {
   CROSS_ENTROPY_NORMALIZATIONS,
   type CrossEntropyLossOptions,

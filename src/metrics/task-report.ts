@@ -46,6 +46,12 @@ export interface CccTaskReport {
   n: number;
   /** Per-output metrics, in TASK_SPECS order. */
   outputs: OutputReport[];
+  /**
+   * Mean over samples of each sample's CCC across its outputs (n − 1
+   * variances): what recipe A's released scripts print as their validation
+   * CCC, not the challenge metric above. Null when no sample had one.
+   */
+  sampleCcc: number | null;
 }
 
 /** Metrics of one class of a classification task. */
@@ -170,6 +176,7 @@ export function taskReportFromStats(stats: TaskStats, options: ReportOptions = {
     value: scored.reduce((s, o) => s + o.ccc, 0) / scored.length,
     n,
     outputs,
+    sampleCcc: stats.perSample && stats.perSample.n > 0 ? stats.perSample.sum / stats.perSample.n : null,
   };
 }
 

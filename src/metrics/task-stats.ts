@@ -48,6 +48,12 @@ export interface RegressionTaskStats {
   outputs: PairMoments[];
   /** Per output: absolute-error sums. */
   absErrors: AbsErrorStats[];
+  /**
+   * Per-sample CCC (each sample's CCC across its outputs, see
+   * {@link sampleConcordance}): how many samples had one, and their sum.
+   * Absent in statistics from builds before it existed (then not reported).
+   */
+  perSample?: { n: number; sum: number };
 }
 
 /** Statistics of a classification task. */
@@ -75,6 +81,40 @@ export function emptyTaskStats(task: Task): TaskStats {
   };
 }
 
+/**
+ * CCC of one sample's predictions against its labels across its outputs,
+ * as recipe A's released training scripts compute it (and print it as
+ * their validation CCC): the means and the covariance over the sample's
+ * labelled outputs with divisor n, the variances with n − 1 (torch's
+ * default `var`). Null when undefined: fewer than two labelled outputs or a
+ * zero denominator (where those scripts would give NaN).
+ */
+export function sampleConcordance(predictions: readonly number[], targets: readonly number[]): number | null {
+  const n = targets.length;
+  if (n < 2 || predictions.length !== n) return null;
+  let mx = 0;
+  let my = 0;
+  for (let j = 0; j < n; j++) {
+    mx += predictions[j] as number;
+    my += targets[j] as number;
+  }
+  mx /= n;
+  my /= n;
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  for (let j = 0; j < n; j++) {
+    const dx = (predictions[j] as number) - mx;
+    const dy = (targets[j] as number) - my;
+    sxx += dx * dx;
+    syy += dy * dy;
+    sxy += dx * dy;
+  }
+  const denominator = sxx / (n - 1) + syy / (n - 1) + (mx - my) ** 2;
+  if (!(denominator > 0)) return null;
+  return (2 * (sxy / n)) / denominator;
+}
+
 function accumulateRegression(stats: RegressionTaskStats, batch: TaskPredictions): void {
   const size = stats.outputs.length;
   const { predictions, targets, mask } = batch;
@@ -91,6 +131,8 @@ function accumulateRegression(stats: RegressionTaskStats, batch: TaskPredictions
   }
   for (let i = 0; i < n; i++) {
     if (mask !== undefined && !perValueMask && !mask[i]) continue;
+    const rowP: number[] = [];
+    const rowT: number[] = [];
     for (let j = 0; j < size; j++) {
       const k = i * size + j;
       if (perValueMask && !mask[k]) continue;
@@ -98,6 +140,16 @@ function accumulateRegression(stats: RegressionTaskStats, batch: TaskPredictions
       const t = targets[k] as number;
       addPair(stats.outputs[j] as PairMoments, p, t);
       addAbsError(stats.absErrors[j] as AbsErrorStats, p, t);
+      rowP.push(p);
+      rowT.push(t);
+    }
+    if (size > 1) {
+      const c = sampleConcordance(rowP, rowT);
+      if (c !== null) {
+        const acc = (stats.perSample ??= { n: 0, sum: 0 });
+        acc.n += 1;
+        acc.sum += c;
+      }
     }
   }
 }
@@ -151,11 +203,16 @@ export function mergeTaskStats(a: TaskStats, b: TaskStats): TaskStats {
     if (a.outputs.length !== b.outputs.length || a.absErrors.length !== b.absErrors.length) {
       throw new RangeError(`${a.task}: cannot merge ${a.outputs.length} outputs with ${b.outputs.length}`);
     }
+    const perSample =
+      a.perSample || b.perSample
+        ? { n: (a.perSample?.n ?? 0) + (b.perSample?.n ?? 0), sum: (a.perSample?.sum ?? 0) + (b.perSample?.sum ?? 0) }
+        : undefined;
     return {
       kind: 'regression',
       task: a.task,
       outputs: a.outputs.map((m, j) => mergePairMoments(m, b.outputs[j] as PairMoments)),
       absErrors: a.absErrors.map((s, j) => mergeAbsError(s, b.absErrors[j] as AbsErrorStats)),
+      ...(perSample ? { perSample } : {}),
     };
   }
   throw new RangeError(`${a.task}: cannot merge ${a.kind} statistics with ${b.kind}`);

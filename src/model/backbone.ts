@@ -5,7 +5,7 @@
  * moves, and saving with updated weights.
  */
 import { existsSync } from 'node:fs';
-import { type Device, ScriptModule, type Tensor, TorchError, noGrad, scope } from '../torch/index.js';
+import { type Device, ScriptModule, type Tensor, TorchError, cat, noGrad, scope, zeros } from '../torch/index.js';
 import type { BackboneMetadata } from './exporter.js';
 import { normalizeWaveforms } from './input-normalization.js';
 import { maskedMeanPool } from './pooling.js';
@@ -15,6 +15,23 @@ export const METADATA_FILE = 'vbt.json';
 
 /** What to freeze: nothing, the conv feature encoder, or the whole backbone. */
 export type FreezeMode = 'none' | 'feature-encoder' | 'all';
+
+/** Time masking as a run asks for it: null fields take the export's own values (the checkpoint's config). */
+export interface TimeMaskingRequest {
+  /** Share of each clip's frames to mask in train mode (an upper bound: spans may overlap); 0 turns masking off. */
+  prob: number | null;
+  /** Span length in frames. */
+  length: number | null;
+  /** Fewest spans per clip (when it is long enough). */
+  minMasks: number | null;
+}
+
+/** Time masking in effect. */
+export interface TimeMaskingSettings {
+  prob: number;
+  length: number;
+  minMasks: number;
+}
 
 /** Frames and their valid lengths. */
 export interface BackboneOutput {
@@ -78,6 +95,47 @@ export class Backbone implements Disposable {
     return this.metadata.input_normalization === true;
   }
 
+  /** Whether the export can mask time spans in training (exports written by vbt's exporter 1.1.0 and later). */
+  get timeMaskingAvailable(): boolean {
+    return this.metadata.time_masking !== undefined && this.metadata.time_masking !== null;
+  }
+
+  /**
+   * Set the time masking applied in train mode (SpecAugment as wav2vec2,
+   * HuBERT and data2vec are fine-tuned: spans of the projected features
+   * replaced by the learned `masked_spec_embed`). The mask is drawn inside
+   * the TorchScript module with torch's default generator, so a
+   * checkpoint's saved random state covers it. Eval mode never masks.
+   * Returns the settings in effect, or null when the export cannot mask and
+   * nothing was asked for.
+   * @throws TorchError when masking is asked for from an export that cannot do it
+   */
+  setTimeMasking(request: TimeMaskingRequest): TimeMaskingSettings | null {
+    const own = this.metadata.time_masking;
+    if (own === undefined || own === null) {
+      if (request.prob !== null && request.prob > 0) {
+        throw new TorchError(
+          `backbone '${this.path}' was exported without time masking (vbt's exporter before 1.1.0): re-export it with \`vbt export\` to use backbone.timeMasking`,
+        );
+      }
+      return null;
+    }
+    const settings = {
+      prob: request.prob ?? own.mask_time_prob,
+      length: request.length ?? own.mask_time_length,
+      minMasks: request.minMasks ?? own.mask_time_min_masks,
+    };
+    this.module.call('set_time_masking', settings.prob, settings.length, settings.minMasks);
+    return settings;
+  }
+
+  /** The time masking in effect (null when the export cannot mask). */
+  get timeMasking(): TimeMaskingSettings | null {
+    if (!this.timeMaskingAvailable) return null;
+    const [prob, length, minMasks] = this.module.call('time_masking') as [number, number, number];
+    return { prob, length, minMasks };
+  }
+
   /** waveforms [B, T] float32 and lengths [B] int64 → frames and frame lengths. */
   forward(waveforms: Tensor, lengths: Tensor): BackboneOutput {
     const input = this.normalizesInput ? normalizeWaveforms(waveforms, lengths) : waveforms;
@@ -94,6 +152,22 @@ export class Backbone implements Disposable {
     return scope(() => {
       const { frames, frameLengths } = this.forward(waveforms, lengths);
       return maskedMeanPool(frames, frameLengths);
+    });
+  }
+
+  /**
+   * Every clip zero-padded to `padTo` samples, and the mean over all frames,
+   * padding included: [B, H]. What recipe A's released scripts pool
+   * (Hugging Face's feature extractor with padding='max_length', then
+   * last_hidden_state.mean(dim=1)); the attention mask still keeps the
+   * padding out of attention. Rows longer than `padTo` keep their length.
+   */
+  paddedPooled(waveforms: Tensor, lengths: Tensor, padTo: number): Tensor {
+    return scope(() => {
+      const [rows, samples] = waveforms.shape as [number, number];
+      const padded =
+        samples >= padTo ? waveforms : cat([waveforms, zeros([rows, padTo - samples], { dtype: waveforms.dtype, device: waveforms.device })], 1);
+      return this.forward(padded, lengths).frames.mean(1);
     });
   }
 

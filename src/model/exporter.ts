@@ -43,6 +43,14 @@ export interface ExportOptions {
   /** Replace `out` if it exists (default: refuse). */
   overwrite?: boolean;
   dropout?: DropoutOverrides;
+  /**
+   * Normalise each waveform (zero mean, unit variance) before the backbone.
+   * Default: as the source says (a Hugging Face folder's
+   * preprocessor_config.json, a fairseq checkpoint's task settings, or what
+   * every published checkpoint of the family does); an export where nothing
+   * settles it fails and names this choice.
+   */
+  normalize?: boolean;
   /** Python interpreter; default: see resolvePython. */
   python?: string;
   signal?: AbortSignal;
@@ -79,8 +87,17 @@ export interface BackboneMetadata {
   /** Parameter-name prefix of the conv feature encoder, to freeze it by name. */
   feature_encoder_prefix: string;
   feature_encoder_parameter_count: number;
-  /** Whether the checkpoint's preprocessing normalised each waveform (zero mean, unit variance); null if unknown. */
+  /** Whether the checkpoint's preprocessing normalised each waveform (zero mean, unit variance); null only in exports older than 1.1.0. */
   input_normalization: boolean | null;
+  /** Where input_normalization came from, in words (`--normalize on`, `preprocessor_config.json do_normalize=true`, ...); absent before 1.1.0. */
+  input_normalization_source?: string | null;
+  /**
+   * SpecAugment-style time masking the archive applies in train mode, as the
+   * source was trained (a Hugging Face config.json's mask_time_prob,
+   * mask_time_length, mask_time_min_masks; off for a random initialisation).
+   * Absent in exports older than 1.1.0, which cannot mask.
+   */
+  time_masking?: TimeMaskingMetadata | null;
   /** Where the weights came from, in words. */
   source: string;
   source_details: Record<string, unknown>;
@@ -88,6 +105,17 @@ export interface BackboneMetadata {
   torch_version: string;
   inputs: Record<string, string>;
   outputs: Record<string, string>;
+}
+
+/** The time-masking settings an export records (see BackboneMetadata.time_masking). */
+export interface TimeMaskingMetadata {
+  mask_time_prob: number;
+  mask_time_length: number;
+  mask_time_min_masks: number;
+  /** Where the settings came from, in words. */
+  source: string;
+  /** How masked_spec_embed was made when the source had none. */
+  masked_spec_embed?: string;
 }
 
 export interface ExportSummary {
@@ -194,6 +222,7 @@ export function buildExportArgs(options: ExportOptions): string[] {
   }
   args.push('--out', options.out);
   if (options.overwrite) args.push('--overwrite');
+  if (options.normalize !== undefined) args.push('--normalize', options.normalize ? 'on' : 'off');
   const dropout = options.dropout ?? {};
   const flags: [keyof DropoutOverrides, string][] = [
     ['hiddenDropout', '--hidden-dropout'],
@@ -234,6 +263,12 @@ export async function exportBackbone(options: ExportOptions): Promise<ExportSumm
     throw new BackboneExportError(error.message, error.kind, code, stderr);
   }
   return { out: result.out, seconds: result.seconds ?? 0, metadata: result.metadata, python };
+}
+
+/** "on (preprocessor_config.json do_normalize=true)": whether an export normalises its input, and why. */
+export function describeInputNormalization(metadata: BackboneMetadata): string {
+  const state = metadata.input_normalization === true ? 'on' : metadata.input_normalization === false ? 'off' : 'off (unknown: exported before vbt recorded it)';
+  return metadata.input_normalization_source ? `${state} (${metadata.input_normalization_source})` : state;
 }
 
 function run(command: string, args: string[], signal?: AbortSignal): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -5,7 +5,6 @@
  * Burst2Vec model).
  */
 import type { Task } from '../tasks.js';
-import type { CccVariant } from '../metrics/index.js';
 import type { Tensor, nn } from '../torch/index.js';
 import type { Backbone } from './backbone.js';
 
@@ -68,11 +67,14 @@ export interface EvaluationOutput {
   readonly loss?: LossOutput;
 }
 
-/** Settings of a model's losses that come from the run rather than the model config. */
+/**
+ * Settings of a model's losses that come from the run's data rather than the
+ * model config. (The CCC loss's form is the model config's own
+ * `cccLoss`: it never follows the metrics' `cccVariant`.)
+ */
 export interface ModelLossOptions {
   /** Inverse-frequency class weights per classification task (training split), used when the config asks for them. */
   classWeights?: Partial<Record<Task, Float32Array>>;
-  cccVariant?: CccVariant;
 }
 
 export interface MultitaskModel {

@@ -13,6 +13,18 @@ export const TYPE_PRIOR: readonly number[] = [0.13, 0.22, 0.1, 0.1, 0.11, 0.1, 0
 export const COUNTRY_PRIOR: readonly number[] = [0.22, 0.2, 0.34, 0.24];
 
 /**
+ * Speakers' ages by country (COUNTRIES order): a normal around the mean,
+ * rounded and kept within AGE_RANGE (20–39). As in the ExVo corpus (paper B,
+ * Sec. 2 and Fig. 1), most speakers are under 27.5 and those from China,
+ * South Africa and Venezuela are younger than those from the United
+ * States: an age–country bias a multitask model can exploit.
+ */
+export const AGE_BY_COUNTRY = {
+  mean: [23, 24, 33, 23.5] as readonly number[],
+  sd: 3.5,
+} as const;
+
+/**
  * Mean emotion intensity of each burst type, rows in BURST_TYPES order,
  * columns in EMOTIONS order (Awe, Excitement, Amusement, Awkwardness, Fear,
  * Horror, Distress, Triumph, Sadness, Surprise). A clip's emotions scatter
@@ -70,7 +82,27 @@ export const LABEL_NOISE = {
   /** Probability that a speaker's voice carries another country's colouring than the labelled country. */
   accentMismatch: 0.08,
   /** Std in years of the difference between the age that shapes the voice and the labelled age. */
-  vocalAgeYears: 3,
+  vocalAgeYears: 2,
+} as const;
+
+/**
+ * How the speaker's vocal age (normalised to [0, 1] over 20–39 years,
+ * `age01`) shapes every clip of that speaker: older voices are lower,
+ * breathier, darker and have lower, more closely spaced formants (a longer
+ * vocal tract). Each cue also depends on affect (see voice-controls.ts), so
+ * age is heard over the whole of a speaker's clips rather than in any one.
+ */
+export const AGE_CUES = {
+  /** Log-f0 lowered by this much from 20 to 39 years (e^−0.4 ≈ 0.67: a third lower). */
+  logPitch: 0.4,
+  /** Noise share of the voice source raised by this much from 20 to 39 years. */
+  breathiness: 0.4,
+  /** Source low-pass coefficient raised by this much from 20 to 39 years (darker). */
+  tilt: 0.5,
+  /** Formants scaled by 1 − formantSpread·(age01 − 0.5): ±15% around the speaker's own. */
+  formantSpread: 0.3,
+  /** Log-tempo (syllable and burst rates) lowered by this much from 20 to 39 years (older: slower). */
+  logTempo: 0.2,
 } as const;
 
 /** Recording-channel ranges: background noise and the final gain. */

@@ -4,7 +4,7 @@
  */
 import { AGE_RANGE, COUNTRIES, type Split } from '../tasks.js';
 import { Rng } from '../util/rng.js';
-import { COUNTRY_PRIOR, LABEL_NOISE } from './model-tables.js';
+import { AGE_BY_COUNTRY, COUNTRY_PRIOR, LABEL_NOISE } from './model-tables.js';
 import { sampleSpeakerDevice, type DeviceProfile } from './devices.js';
 import { sampleCategorical } from './sampling.js';
 
@@ -48,7 +48,7 @@ export function sampleSpeakers(count: number, seed: number): SynthSpeaker[] {
     const country = sampleCategorical(rng, COUNTRY_PRIOR);
     const accentCountry =
       rng.next() < LABEL_NOISE.accentMismatch ? (country + 1 + rng.int(COUNTRIES.length - 1)) % COUNTRIES.length : country;
-    const age = AGE_RANGE.min + rng.int(AGE_RANGE.max - AGE_RANGE.min + 1);
+    const age = clamp(Math.round(rng.normal(AGE_BY_COUNTRY.mean[country] as number, AGE_BY_COUNTRY.sd)), AGE_RANGE.min, AGE_RANGE.max);
     const vocalAge = clamp(age + rng.normal(0, LABEL_NOISE.vocalAgeYears), 16, 45);
     const highVoice = rng.next() < 0.5;
     const basePitch = (highVoice ? 210 : 115) * Math.exp(rng.normal(0, 0.12));

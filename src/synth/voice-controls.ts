@@ -7,6 +7,7 @@
  */
 import type { Rng } from '../util/rng.js';
 import { ACCENTS, ACCENT_CONTOUR_DEPTH, type Accent } from './accent.js';
+import { AGE_CUES } from './model-tables.js';
 import type { SynthClipLatent } from './clip-latent.js';
 import type { SynthSpeaker } from './speakers.js';
 
@@ -31,7 +32,7 @@ export interface VoiceControls {
   readonly tilt: number;
   /** Glottal open quotient (longer open phase: softer, breathier voice). */
   readonly openQuotient: number;
-  /** Multiplier of every formant: speaker's tract and a smile-like raise with valence. */
+  /** Multiplier of every formant: speaker's tract, lowered with vocal age, and a smile-like raise with valence. */
   readonly formantScale: number;
   /** Accent whose formant shift and contour shape the voice carries. */
   readonly accent: Accent;
@@ -71,14 +72,14 @@ export function voiceControls(latent: SynthClipLatent, speaker: SynthSpeaker, rn
 
   const f0 =
     speaker.basePitch *
-    Math.exp(0.55 * a + 0.15 * em(E.excitement) + 0.12 * em(E.fear) - 0.12 * em(E.sadness) - 0.15 * age01 + rng.normal(0, 0.05));
+    Math.exp(0.55 * a + 0.15 * em(E.excitement) + 0.12 * em(E.fear) - 0.12 * em(E.sadness) - AGE_CUES.logPitch * age01 + rng.normal(0, 0.05));
   const glide = 0.3 * v - 0.3 * em(E.sadness) + 0.1 * em(E.surprise) + rng.normal(0, 0.04);
   const breathiness = clampRange(
-    0.1 + 0.3 * em(E.awe) + 0.2 * em(E.sadness) + 0.2 * age01 - 0.2 * a + rng.normal(0, 0.04),
+    0.1 + 0.3 * em(E.awe) + 0.2 * em(E.sadness) + AGE_CUES.breathiness * age01 - 0.2 * a + rng.normal(0, 0.04),
     0.02,
     0.85,
   );
-  const tilt = clampRange(0.45 - 0.7 * a - 0.15 * em(E.triumph) + 0.3 * age01 + rng.normal(0, 0.04), 0.02, 0.92);
+  const tilt = clampRange(0.45 - 0.7 * a - 0.15 * em(E.triumph) + AGE_CUES.tilt * age01 + rng.normal(0, 0.04), 0.02, 0.92);
   return {
     f0,
     glide,
@@ -90,10 +91,10 @@ export function voiceControls(latent: SynthClipLatent, speaker: SynthSpeaker, rn
     breathiness,
     tilt,
     openQuotient: clampRange(0.55 + 0.2 * breathiness - 0.12 * em(E.triumph), 0.35, 0.8),
-    formantScale: speaker.tractScale * (1 + 0.08 * v) * Math.exp(rng.normal(0, 0.015)),
+    formantScale: speaker.tractScale * (1 - AGE_CUES.formantSpread * (age01 - 0.5)) * (1 + 0.08 * v) * Math.exp(rng.normal(0, 0.015)),
     accent,
     accentDepth: ACCENT_CONTOUR_DEPTH * speaker.accentStrength,
-    tempo: Math.exp(0.6 * a + 0.25 * em(E.amusement) - 0.25 * em(E.awkwardness) + rng.normal(0, 0.06)),
+    tempo: Math.exp(0.6 * a + 0.25 * em(E.amusement) - 0.25 * em(E.awkwardness) - AGE_CUES.logTempo * age01 + rng.normal(0, 0.06)),
     level: Math.exp(0.9 * a + 0.3 * em(E.triumph) - 0.3 * em(E.awkwardness)),
     pulsing: 0.6 * em(E.amusement),
     age01,

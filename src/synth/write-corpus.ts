@@ -18,7 +18,7 @@ import type { SynthSpeaker } from './speakers.js';
  * Version of the generative model and writers. It changes whenever the same
  * seed would give different files, so a manifest says which corpus it is.
  */
-export const SYNTH_VERSION = '1.0.0';
+export const SYNTH_VERSION = '1.1.0';
 
 /** Options of {@link writeSyntheticCorpus}. */
 export interface SynthCorpusOptions extends SynthGenerationOptions {

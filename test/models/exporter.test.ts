@@ -104,7 +104,8 @@ describe('python exporter scripts', () => {
       expect(c.error, `${c.family} ${c.variant}`).toBeUndefined();
       expect(c.max_abs_diff).toBeLessThanOrEqual(1e-4);
       expect(c.frame_lengths_equal).toBe(true);
-      expect(c.dropped_keys).toEqual(['masked_spec_embed']);
+      // masked_spec_embed is imported (time masking in training), so nothing of the bare model is dropped.
+      expect(c.dropped_keys).toEqual([]);
     }
     expect(code).toBe(0);
   }, 600_000);

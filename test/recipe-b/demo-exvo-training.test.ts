@@ -74,10 +74,11 @@ describe('demo-exvo', () => {
         await trainer.close();
       }
 
-      // One task per batch, every task as often as the others (a stop mid-round leaves at most one behind).
+      // One task per batch, every task as often as the others: within each of the two stages the turn runs on
+      // across epochs, and a stop mid-round leaves at most one behind, so at most two over the run.
       expect([...trainingTasks.keys()].sort()).toEqual(['age', 'country', 'high']);
       const counts = [...trainingTasks.values()];
-      expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
+      expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(2);
 
       // The ExVo report after every validation.
       const records = readFileSync(path.join(dir, 'runs', 'demo-exvo', 'metrics.jsonl'), 'utf8')

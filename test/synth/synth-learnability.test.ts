@@ -329,6 +329,16 @@ describe('synthetic corpus learnability', () => {
     expect(uar(val.map(() => burstTypeIndex('Laugh') as number), truth)).toBeCloseTo(1 / 8, 5);
   });
 
+  it('carries age: ridge regression on the voice beats the Train median by half a year or more', () => {
+    const ages = labels.map((l) => l.age);
+    const s = train.map((i) => ages[i]!).sort((a, b) => a - b);
+    const median = s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+    const mae = (pred: number[]) => mean(val.map((i, j) => Math.abs(pred[j]! - ages[i]!)));
+    const [w] = ridge(Z, train, ages.map((a) => [a]));
+    // Trivial predictor: the Train median, the best constant for MAE.
+    expect(mae(val.map((i) => dot(Z[i] as number[], w!)))).toBeLessThan(mae(val.map(() => median)) - 0.5);
+  });
+
   it('carries country: a linear classifier on the average spectrum beats chance', () => {
     const countries = labels.map((l) => l.country);
     const Zs = standardise(spectral, train);

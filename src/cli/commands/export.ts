@@ -1,6 +1,6 @@
 /** `vbt export`: a speech backbone to TorchScript for vbt (runs the Python exporter). */
 import type { Argv } from 'yargs';
-import { BACKBONE_CONFIGS, BACKBONE_FAMILIES, type BackboneSource, exportBackbone } from '../../model/exporter.js';
+import { BACKBONE_CONFIGS, BACKBONE_FAMILIES, type BackboneSource, describeInputNormalization, exportBackbone } from '../../model/exporter.js';
 
 export function exportCommand(yargs: Argv): Argv {
   return yargs.command(
@@ -16,6 +16,11 @@ export function exportCommand(yargs: Argv): Argv {
         .option('seed', { type: 'number', default: 0, describe: 'Seed of --random' })
         .option('out', { type: 'string', demandOption: true, describe: 'Output .pt file' })
         .option('overwrite', { type: 'boolean', default: false, describe: 'Replace an existing output' })
+        .option('normalize', {
+          type: 'string',
+          choices: ['on', 'off'],
+          describe: 'Normalise each waveform to zero mean and unit variance first (default: as the source says; required where nothing says)',
+        })
         .check((a) => {
           const n = [a.hf, a.fairseq, a.random].filter(Boolean).length;
           if (n !== 1) throw new Error('give exactly one source: --hf DIR, --fairseq FILE or --random');
@@ -36,9 +41,15 @@ export function exportCommand(yargs: Argv): Argv {
         source,
         out: args.out,
         overwrite: args.overwrite,
+        ...(args.normalize ? { normalize: args.normalize === 'on' } : {}),
       });
       const m = summary.metadata;
       console.log(`exported ${m.family} (${m.config}, hidden ${m.hidden_size}, ${m.num_layers} layers, ${(m.parameter_count / 1e6).toFixed(1)} M parameters) to ${args.out}`);
+      console.log(`input normalisation: ${describeInputNormalization(m)}`);
+      if (m.time_masking) {
+        const t = m.time_masking;
+        console.log(`time masking in training: probability ${t.mask_time_prob}, spans of ${t.mask_time_length} frames (${t.source}; backbone.timeMasking changes it)`);
+      }
     },
   );
 }

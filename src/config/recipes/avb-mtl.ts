@@ -5,7 +5,10 @@
  * class weights kept, no sigmoid but outputs clamped to [0, 1] (-SM),
  * learned uncertainty weighting (Σ L/σ² + Σ log σ), two stages of up to 30
  * epochs with patience 2 on the validation loss, batch 32, AdamW; stage 2 at
- * 4e-5 with one epoch of linear warm-up and a cosine schedule.
+ * 4e-5 with one epoch of linear warm-up and a cosine schedule. The
+ * backbone masks time spans in training as its checkpoint's config says
+ * (backbone.timeMasking), as Hugging Face's model does in train mode. What
+ * the authors' released script does differently is recipe avb-mtl-code.
  */
 import type { RunConfigInput } from '../schema.js';
 

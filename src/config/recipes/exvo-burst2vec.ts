@@ -9,9 +9,12 @@
  * - tasks emotion (our `high`, 1 − CCC), age (MAE) and country
  *   (cross-entropy), one task per batch in rotation;
  * - α1 = 0.5 (task discriminator), α2 = 0.25 (task-specific adversarial);
- * - Adam, lr 1e-5, batch 32, up to 100 epochs, validation every 800
- *   iterations, early stopping after 20 validations without a better
- *   emotion CCC.
+ * - Adam, lr 1e-5, batch 32, up to 100 epochs (an epoch: one pass over
+ *   the clips, train.epochUnit 'clips'; see the README for why), validation
+ *   every 800 iterations, early stopping after 20 validations without a
+ *   better emotion CCC;
+ * - the backbone's time masking in training as its checkpoint's config sets
+ *   it (backbone.timeMasking).
  *
  * Not stated in the paper, chosen here: the widths of the projection,
  * extractors and heads (256), dropout 0.1, GELU, sigmoid outputs for the

@@ -11,7 +11,7 @@ import type { BatchPlan } from '../batch.js';
 import type { Clip } from '../corpus/corpus.js';
 import { oversampleJointBins, type JointOversamplingOptions } from './joint-oversampling.js';
 import { bucketedBatches, shuffledBatches } from './length-bucketing.js';
-import { taskRotationBatches } from './task-rotation.js';
+import { type TaskRotationUnit, taskRotationBatches } from './task-rotation.js';
 
 /** Options of {@link planEpoch}. */
 export interface EpochPlanOptions {
@@ -43,6 +43,8 @@ export interface EpochPlanOptions {
   readonly dropLast?: boolean;
   /** One task per batch, tasks in this order (recipe B). Default: mixed batches. */
   readonly taskRotation?: readonly Task[];
+  /** With taskRotation: an epoch is one pass over the clips ('clips') or every task's clips once each ('task-batches', default). */
+  readonly taskRotationUnit?: TaskRotationUnit;
   /** Oversample rare (age, country, emotion) bins; see joint-oversampling. Default off. */
   readonly oversample?: boolean | Omit<JointOversamplingOptions, 'rng'>;
 }
@@ -72,6 +74,7 @@ export function planEpoch(options: EpochPlanOptions): BatchPlan[] {
     plans = taskRotationBatches(options.clips, indices, options.taskRotation, {
       ...common,
       ...(rowLengths === undefined ? {} : { lengths: rowLengths, bucketing }),
+      ...(options.taskRotationUnit === undefined ? {} : { unit: options.taskRotationUnit, epoch: options.epoch }),
     });
   } else {
     const batches = bucketing ? bucketedBatches(indices, rowLengths!, common) : shuffledBatches(indices, common, rowLengths);

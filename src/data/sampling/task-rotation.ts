@@ -2,11 +2,23 @@
  * One-task-per-batch sampling (recipe B, Burst2Vec): every batch holds
  * clips labelled for one task, and the tasks take turns.
  *
- * Each task draws batches from the clips labelled for it. The epoch is
- * rounds of one batch per task, in the given order, until the task with the
- * most batches has used each of its clips once; a task that runs out
- * earlier starts a fresh shuffle of its clips, so every round has every
- * task (the task discriminator sees balanced task labels).
+ * What an epoch is (`unit`):
+ *
+ * - `'clips'`: one pass over the clips. The clips labelled for
+ *   any of the tasks are shuffled into batches once, and the batches are
+ *   dealt to the tasks in turn (batch k to task k mod T; a batch holding no
+ *   label of its turn's task goes to the next task that it has labels of).
+ *   Every clip is seen once per epoch, by one task's loss.
+ * - `'task-batches'` (default here; a run's config chooses, see
+ *   `train.epochUnit`): each task draws batches from the clips labelled for
+ *   it. The epoch is rounds of one batch per task, in the given order, until
+ *   the task with the most batches has used each of its clips once; a task
+ *   that runs out earlier starts a fresh shuffle of its clips. On a corpus
+ *   where every clip carries every task's label (ExVo) an epoch is then T
+ *   passes over the clips, each clip seen once per task.
+ *
+ * Either way every round of T batches has every task once (the task
+ * discriminator sees balanced task labels).
  */
 import type { Rng } from '../../util/rng.js';
 import type { Task } from '../../tasks.js';
@@ -30,7 +42,18 @@ export interface TaskRotationOptions {
   readonly dropLast?: boolean;
   /** Padded samples a batch may hold (see bucketedBatches). */
   readonly maxBatchLength?: number;
+  /** What an epoch is: one pass over the clips, or every task's clips once each (default); see the module comment. */
+  readonly unit?: TaskRotationUnit;
+  /**
+   * With unit 'clips': the epoch's number (0-based). The turn goes on from
+   * where the previous epoch (of as many batches) left it, so that over a
+   * stage every task gets as many batches as the others, give or take one.
+   */
+  readonly epoch?: number;
 }
+
+/** What an epoch of one-task batches is; see the module comment. */
+export type TaskRotationUnit = 'clips' | 'task-batches';
 
 /**
  * Plan an epoch of one-task batches.
@@ -58,6 +81,17 @@ export function taskRotationBatches(
     options.lengths === undefined || options.bucketing === false
       ? shuffledBatches(pool, options, options.lengths)
       : bucketedBatches(pool, options.lengths, options);
+  if (options.unit === 'clips') {
+    const labelled = (i: number, t: number) => clips[i]?.labels[tasks[t] as Task] !== undefined;
+    const pool = indices.filter((i) => tasks.some((_, t) => labelled(i, t)));
+    const batches = draw(pool);
+    const offset = ((options.epoch ?? 0) * batches.length) % tasks.length;
+    return batches.map((batch, k) => {
+      let t = (offset + k) % tasks.length;
+      for (let tries = 0; tries < tasks.length && !batch.some((i) => labelled(i, t)); tries++) t = (t + 1) % tasks.length;
+      return { clipIndices: batch, task: tasks[t] as Task };
+    });
+  }
   const queues = pools.map((pool) => draw(pool));
   const rounds = Math.max(...queues.map((q) => q.length));
   const plan: BatchPlan[] = [];

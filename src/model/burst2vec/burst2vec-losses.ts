@@ -6,7 +6,7 @@
  */
 import type { Burst2VecModelConfig } from '../../config/schema.js';
 import { TASK_SPECS, type Task } from '../../tasks.js';
-import { type TaskLossFn, crossEntropyLoss, regressionLoss } from '../../losses/index.js';
+import { type TaskLossFn, cccLossSettings, crossEntropyLoss, regressionLoss } from '../../losses/index.js';
 import type { Tensor } from '../../torch/index.js';
 import type { ModelLossOptions } from '../multitask-model.js';
 
@@ -25,5 +25,5 @@ export function burst2vecTaskLoss(task: Task, options: Burst2VecLossOptions, cla
     return (logits, target, inputs = {}) => crossEntropyLoss(logits, target, { classWeights: classWeightsOf(task), ...inputs });
   }
   const name = task === 'age' ? config.ageLoss : config.emotionLoss;
-  return regressionLoss(name, { ccc: { variant: options.cccVariant ?? 'population', over: config.cccLoss } });
+  return regressionLoss(name, { ccc: cccLossSettings(config.cccLoss) });
 }
