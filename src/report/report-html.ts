@@ -1,14 +1,22 @@
 /**
- * report.html: one self-contained page (no scripts, fonts, stylesheets or
- * images from elsewhere; it opens offline) summarising a run from its
- * metrics log, its resolved config and its final metrics:
- * - loss curves (train per step, raw and smoothed; validation per validation),
- *   per-task train losses, learning rates and task weights;
- * - per-task validation metric curves (and ExVo S_MTL when all three tasks run);
+ * report.html: one self-contained page (its styles, its chart library and
+ * its data inlined; nothing is fetched, so it opens offline) summarising a
+ * run from its metrics log, its resolved config, its run info and its final
+ * metrics:
+ * - where the run stands: going on (the page reloads itself), or how it ended;
+ * - versions, device, precision, CPU threads and BLAS, wall time (run-info.ts);
  * - the final metrics against the papers' published values
  *   (src/metrics/paper-results.ts), with a plain statement that the
  *   synthetic demo corpus is not comparable to them;
+ * - interactive charts (interactive-charts.ts): loss curves (train per step,
+ *   raw and smoothed; validation per validation), per-task train losses,
+ *   learning rates and task weights, per-task validation metric curves (and
+ *   ExVo S_MTL when all three tasks run), stage changes and the best
+ *   validation marked;
  * - per-output and per-class tables, and the config.
+ *
+ * The trainer rewrites it at each validation and at the end
+ * (src/train/report-callback.ts).
  */
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { TASKS, TASK_SPECS, type Task } from '../tasks.js';
@@ -16,7 +24,12 @@ import type { MetricsReport } from '../metrics/evaluation.js';
 import { type PaperMetricKey, type PaperResult, PAPER_RESULTS } from '../metrics/paper-results.js';
 import type { TaskReport } from '../metrics/task-report.js';
 import type { MetricsRecord, TrainRecord, ValRecord } from '../run/metrics-log.js';
-import { type ChartSeries, type VerticalLine, PALETTE, escapeXml, lineChartSvg } from './svg-chart.js';
+import { type ChartData, type ChartMarker, type ChartSeries, type ChartSpec, chartData, chartIds, emaBeta, smoothEma } from './chart-data.js';
+import { configJson, containsSynthetic, escapeHtml, fmt, formatDuration, paletteColor } from './html.js';
+import { CHART_HINT, chartGrid, chartScripts, chartStyles } from './interactive-charts.js';
+import { type RunInfo, type RunStatus, runInfoHtml, runTotals } from './run-info.js';
+
+export { smoothEma };
 
 /** What the report is built from. */
 export interface ReportInput {
@@ -43,42 +56,17 @@ export interface ReportInput {
   paperRowIds?: readonly string[];
   /** Time stamp shown in the header; default now. */
   generatedAt?: Date;
-}
-
-/** Chart sizes: two per row on a wide screen. */
-const CHART_W = 600;
-const CHART_H = 300;
-
-/** Exponential moving average with bias correction; NaN passes through without moving the average. */
-export function smoothEma(values: readonly number[], beta: number): number[] {
-  let avg = 0;
-  let weight = 0;
-  return values.map((v) => {
-    if (!Number.isFinite(v)) return v;
-    avg = beta * avg + (1 - beta) * v;
-    weight = beta * weight + (1 - beta);
-    return avg / weight;
-  });
-}
-
-/** Smoothing factor giving an effective window of about n/30 points. */
-function emaBeta(n: number): number {
-  const window = Math.max(1, Math.round(n / 30));
-  return 1 - 2 / (window + 1);
-}
-
-function containsSynthetic(value: unknown, depth = 0): boolean {
-  if (depth > 8) return false;
-  if (typeof value === 'string') return value.toLowerCase() === 'synthetic';
-  if (Array.isArray(value)) return value.some((v) => containsSynthetic(v, depth + 1));
-  if (typeof value === 'object' && value !== null) return Object.values(value).some((v) => containsSynthetic(v, depth + 1));
-  return false;
-}
-
-function fmt(value: number | null | undefined, digits = 3): string {
-  if (value === null || value === undefined) return '–';
-  if (!Number.isFinite(value)) return String(value);
-  return value.toFixed(digits);
+  /** Versions, device, wall time (run-info.json); the section is left out without it. */
+  runInfo?: RunInfo;
+  /**
+   * Where the run stands; default: the last session's status in `runInfo`,
+   * else 'completed'. While 'running' the page reloads itself.
+   */
+  status?: RunStatus;
+  /** Why training stopped early or failed, when it did. */
+  statusReason?: string;
+  /** Seconds between reloads while running; default 10. */
+  reloadSeconds?: number;
 }
 
 function metricName(task: Task): string {
@@ -89,27 +77,35 @@ function metricName(task: Task): string {
 interface RunSeries {
   train: TrainRecord[];
   val: ValRecord[];
-  vLines: VerticalLine[];
+  markers: ChartMarker[];
+}
+
+const STAGE_COLOR = '#6f6f6f';
+const BEST_COLOR = '#2a7d2a';
+
+/** Records by step, one per step: a step logged again (after a resume from an earlier checkpoint) replaces the earlier record. */
+export function latestPerStep<R extends { step: number }>(records: readonly R[]): R[] {
+  return [...new Map(records.map((r) => [r.step, r])).values()].sort((a, b) => a.step - b.step);
 }
 
 function splitRecords(records: readonly MetricsRecord[]): RunSeries {
   const byStep = <T extends MetricsRecord>(a: T, b: T): number => a.step - b.step;
-  const train = records.filter((r): r is TrainRecord => r.kind === 'train').sort(byStep);
-  const val = records.filter((r): r is ValRecord => r.kind === 'val').sort(byStep);
-  const vLines: VerticalLine[] = [];
+  const train = latestPerStep(records.filter((r): r is TrainRecord => r.kind === 'train'));
+  const val = latestPerStep(records.filter((r): r is ValRecord => r.kind === 'val'));
+  const markers: ChartMarker[] = [];
   const all = [...records].sort(byStep);
   for (let i = 1; i < all.length; i++) {
     const prev = all[i - 1] as MetricsRecord;
     const cur = all[i] as MetricsRecord;
-    if (cur.stage !== prev.stage) vLines.push({ x: cur.step, label: `stage ${cur.stage}`, color: '#7a7a7a' });
+    if (cur.stage !== prev.stage) markers.push({ x: cur.step, label: `stage ${cur.stage}`, color: STAGE_COLOR });
   }
   const best = bestValidation(val);
-  if (best !== undefined) vLines.push({ x: best.step, label: 'best', color: '#2a7d2a' });
-  return { train, val, vLines };
+  if (best !== undefined) markers.push({ x: best.step, label: `best (step ${best.step})`, color: BEST_COLOR });
+  return { train, val, markers };
 }
 
 /** The validation marked best last, else the best by the monitor's mode. */
-function bestValidation(val: readonly ValRecord[]): ValRecord | undefined {
+export function bestValidation(val: readonly ValRecord[]): ValRecord | undefined {
   const marked = val.filter((v) => v.monitor.best === true);
   if (marked.length > 0) return marked[marked.length - 1];
   let best: ValRecord | undefined;
@@ -126,7 +122,7 @@ function tasksIn(maps: readonly Partial<Record<Task, unknown>>[]): Task[] {
 }
 
 function taskColor(task: Task): string {
-  return PALETTE[TASKS.indexOf(task) % PALETTE.length] ?? '#4e79a7';
+  return paletteColor(TASKS.indexOf(task));
 }
 
 /**
@@ -146,16 +142,18 @@ function present<R extends MetricsRecord>(records: readonly R[], get: (r: R) => 
   return { x, y };
 }
 
-/** Every chart of the report, in page order, as [section, svg]. */
-function charts(run: RunSeries): { section: 'training' | 'validation'; svg: string }[] {
-  const out: { section: 'training' | 'validation'; svg: string }[] = [];
-  const { train, val, vLines } = run;
+interface SectionChart {
+  section: 'training' | 'validation';
+  spec: ChartSpec;
+}
+
+/** Every chart of the report, in page order. */
+function charts(run: RunSeries): SectionChart[] {
+  const out: SectionChart[] = [];
+  const { train, val, markers } = run;
   const steps = train.map((r) => r.step);
-  const chart = (section: 'training' | 'validation', title: string, yLabel: string, series: ChartSeries[], extra: { yClip?: 'robust'; yInclude?: number[] } = {}): void => {
-    out.push({
-      section,
-      svg: lineChartSvg({ title, xLabel: 'step', yLabel, series, vLines, width: CHART_W, height: CHART_H, ...extra }),
-    });
+  const chart = (section: SectionChart['section'], title: string, yLabel: string, series: ChartSeries[], extra: Pick<ChartSpec, 'yClip' | 'yInclude'> = {}): void => {
+    out.push({ section, spec: { title, xLabel: 'step', yLabel, series, markers, ...extra } });
   };
 
   // Loss: train raw and smoothed, validation.
@@ -163,13 +161,13 @@ function charts(run: RunSeries): { section: 'training' | 'validation'; svg: stri
   if (train.length > 0) {
     const loss = train.map((r) => r.loss);
     lossSeries.push(
-      { name: 'train', x: steps, y: loss, color: '#4e79a7', width: 1, opacity: 0.3, markers: false },
-      { name: 'train (smoothed)', x: steps, y: smoothEma(loss, emaBeta(loss.length)), color: '#4e79a7', width: 2, markers: false },
+      { name: 'train', x: steps, y: loss, color: '#4e79a7', width: 1, alpha: 0.35, points: false },
+      { name: 'train (smoothed)', x: steps, y: smoothEma(loss, emaBeta(loss.length)), color: '#4e79a7', width: 2, points: false },
     );
   }
   const valWithLoss = val.filter((v) => v.loss !== undefined);
   if (valWithLoss.length > 0) {
-    lossSeries.push({ name: 'validation', x: valWithLoss.map((v) => v.step), y: valWithLoss.map((v) => v.loss as number), color: '#e15759', width: 2, markers: true });
+    lossSeries.push({ name: 'validation', x: valWithLoss.map((v) => v.step), y: valWithLoss.map((v) => v.loss as number), color: '#e15759', width: 2, points: true });
   }
   if (lossSeries.length > 0) chart('training', 'Loss', 'loss', lossSeries, { yClip: 'robust', yInclude: [0] });
 
@@ -182,7 +180,7 @@ function charts(run: RunSeries): { section: 'training' | 'validation'; svg: stri
       'loss',
       lossTasks.map((t) => {
         const { x, y } = present(train, (r) => r.taskLosses[t]);
-        return { name: t, x, y: smoothEma(y, emaBeta(y.length)), color: taskColor(t), markers: false };
+        return { name: t, x, y: smoothEma(y, emaBeta(y.length)), color: taskColor(t), points: false };
       }),
       { yClip: 'robust', yInclude: [0] },
     );
@@ -191,8 +189,8 @@ function charts(run: RunSeries): { section: 'training' | 'validation'; svg: stri
   // Learning rate per parameter group; groups whose scales differ a lot
   // (heads vs backbone) get a chart each, or the smaller would lie flat.
   const groups = [...new Set(train.flatMap((r) => Object.keys(r.lr)))];
-  const lrSeries = groups.map((g, i) => ({ name: g, ...present(train, (r) => r.lr[g]), color: PALETTE[i % PALETTE.length]!, markers: false }));
-  const peaks = lrSeries.map((s) => s.y.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0)).filter((p) => p > 0);
+  const lrSeries: ChartSeries[] = groups.map((g, i) => ({ name: g, ...present(train, (r) => r.lr[g]), color: paletteColor(i), points: false }));
+  const peaks = lrSeries.map((s) => Array.from(s.y).reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0)).filter((p) => p > 0);
   const separate = peaks.length > 1 && Math.max(...peaks) > 5 * Math.min(...peaks);
   if (separate) {
     for (const s of lrSeries) chart('training', `Learning rate: ${s.name}`, 'learning rate', [s], { yInclude: [0] });
@@ -207,19 +205,27 @@ function charts(run: RunSeries): { section: 'training' | 'validation'; svg: stri
       'training',
       'Task weights',
       'weight',
-      weightTasks.map((t) => ({ name: t, ...present(train, (r) => r.taskWeights[t]), color: taskColor(t), markers: false })),
+      weightTasks.map((t) => ({ name: t, ...present(train, (r) => r.taskWeights[t]), color: taskColor(t), points: false })),
     );
+  }
+
+  // The monitored value, when it is not a curve of its own below (the combined score).
+  const monitor = val[val.length - 1]?.monitor;
+  if (monitor !== undefined && monitor.name === 'score') {
+    chart('validation', `Monitored: ${monitor.name} (${monitor.mode === 'max' ? 'higher' : 'lower'} is better)`, monitor.name, [
+      { name: monitor.name, ...present(val, (v) => v.monitor.value), color: '#333333', width: 2, points: true },
+    ]);
   }
 
   // Validation metric per task.
   for (const t of tasksIn(val.map((v) => v.metrics.tasks))) {
     chart('validation', `${t}: ${metricName(t)} (validation)`, metricName(t), [
-      { name: t, ...present(val, (v) => v.metrics.tasks[t]?.value), color: taskColor(t), width: 2, markers: true },
+      { name: t, ...present(val, (v) => v.metrics.tasks[t]?.value), color: taskColor(t), width: 2, points: true },
     ]);
   }
   if (val.some((v) => v.metrics.exvo.smtl !== null)) {
     chart('validation', 'ExVo S_MTL (validation)', 'S_MTL', [
-      { name: 'S_MTL', ...present(val, (v) => v.metrics.exvo.smtl ?? undefined), color: '#b07aa1', width: 2, markers: true },
+      { name: 'S_MTL', ...present(val, (v) => v.metrics.exvo.smtl ?? undefined), color: '#b07aa1', width: 2, points: true },
     ]);
   }
   return out;
@@ -247,11 +253,11 @@ function comparisonTable(
   finalLabel: string,
   rows: readonly PaperResult[],
 ): string {
-  const head = `<tr><th>Source</th><th>Split</th>${columns.map((c) => `<th>${escapeXml(c.label)}</th>`).join('')}</tr>`;
+  const head = `<tr><th>Source</th><th>Split</th>${columns.map((c) => `<th>${escapeHtml(c.label)}</th>`).join('')}</tr>`;
   const runRow =
     final === undefined
       ? ''
-      : `<tr class="run"><td>This run (${escapeXml(finalLabel)})</td><td>validation</td>${columns
+      : `<tr class="run"><td>This run (${escapeHtml(finalLabel)})</td><td>validation</td>${columns
           .map((c) => `<td class="num">${fmt(c.get(final))}</td>`)
           .join('')}</tr>`;
   const doubts: string[] = [];
@@ -261,29 +267,41 @@ function comparisonTable(
       let mark = '';
       if (r.doubt !== undefined) {
         doubts.push(r.doubt);
-        mark = ` <sup class="doubt" title="${escapeXml(r.doubt)}">(?${doubts.length})</sup>`;
+        mark = ` <sup class="doubt" title="${escapeHtml(r.doubt)}">(?${doubts.length})</sup>`;
       }
-      return `<tr><td>${escapeXml(r.label)}${mark}<div class="src">${escapeXml(src)}</div></td><td>${r.split}</td>${columns
+      return `<tr><td>${escapeHtml(r.label)}${mark}<div class="src">${escapeHtml(src)}</div></td><td>${r.split}</td>${columns
         .map((c) => `<td class="num">${fmt(r.values[c.key])}</td>`)
         .join('')}</tr>`;
     })
     .join('');
   const notes =
     doubts.length > 0
-      ? `<ol class="doubts">${doubts.map((d, i) => `<li value="${i + 1}">(?${i + 1}) ${escapeXml(d)}</li>`).join('')}</ol>`
+      ? `<ol class="doubts">${doubts.map((d, i) => `<li value="${i + 1}">(?${i + 1}) ${escapeHtml(d)}</li>`).join('')}</ol>`
       : '';
-  return `<table class="cmp"><caption>${escapeXml(caption)}</caption><thead>${head}</thead><tbody>${runRow}${paperRows}</tbody></table>${notes}`;
+  return `<table class="cmp"><caption>${escapeHtml(caption)}</caption><thead>${head}</thead><tbody>${runRow}${paperRows}</tbody></table>${notes}`;
+}
+
+/** A CCC task's per-sample CCC (the recipe A scripts' printed CCC), or null (other tasks, older reports). */
+function sampleCccOf(r: TaskReport): number | null {
+  return r.metric === 'ccc' ? (r.sampleCcc ?? null) : null;
 }
 
 function summaryTable(final: MetricsReport): string {
-  const rows = TASKS.filter((t) => final.tasks[t] !== undefined)
-    .map((t) => {
-      const r = final.tasks[t] as TaskReport;
-      return `<tr><td>${t}</td><td>${metricName(t)}</td><td class="num">${fmt(r.value)}</td><td class="num">${r.n}</td></tr>`;
+  const reports = TASKS.filter((t) => final.tasks[t] !== undefined).map((t) => final.tasks[t] as TaskReport);
+  const perSample = reports.some((r) => sampleCccOf(r) !== null);
+  const rows = reports
+    .map((r) => {
+      const t = r.task;
+      const sample = perSample ? `<td class="num">${sampleCccOf(r) === null ? '' : fmt(sampleCccOf(r))}</td>` : '';
+      return `<tr><td>${t}</td><td>${metricName(t)}</td><td class="num">${fmt(r.value)}</td>${sample}<td class="num">${r.n}</td></tr>`;
     })
     .join('');
-  const empty = final.empty.length > 0 ? `<p class="note">No labelled sample for: ${final.empty.map((t) => escapeXml(t)).join(', ')}.</p>` : '';
-  return `<table class="summary"><thead><tr><th>Task</th><th>Metric</th><th>Value</th><th>n</th></tr></thead><tbody>${rows}</tbody></table>${empty}`;
+  const empty = final.empty.length > 0 ? `<p class="note">No labelled sample for: ${final.empty.map((t) => escapeHtml(t)).join(', ')}.</p>` : '';
+  const sampleHead = perSample ? '<th title="mean over clips of the CCC across each clip’s outputs (n − 1 variances)">Per-sample CCC</th>' : '';
+  const sampleNote = perSample
+    ? '<p class="note">Per-sample CCC: each clip’s CCC across its outputs (the 10 emotions of High, the 40 columns of Culture), averaged over clips. It is what recipe A’s released training scripts print as their validation CCC, and perhaps what its paper’s Table I reports; the challenge metric (Value) is the CCC of each output over the clips, averaged over outputs.</p>'
+    : '';
+  return `<table class="summary"><thead><tr><th>Task</th><th>Metric</th><th>Value</th>${sampleHead}<th>n</th></tr></thead><tbody>${rows}</tbody></table>${sampleNote}${empty}`;
 }
 
 function taskDetails(r: TaskReport): string {
@@ -293,10 +311,10 @@ function taskDetails(r: TaskReport): string {
     const classes = r.classes
       .map(
         (c) =>
-          `<tr><td>${escapeXml(c.name)}</td><td class="num">${c.support}</td><td class="num">${c.predicted}</td><td class="num">${c.recall === null ? 'absent (skipped)' : fmt(c.recall)}</td></tr>`,
+          `<tr><td>${escapeHtml(c.name)}</td><td class="num">${c.support}</td><td class="num">${c.predicted}</td><td class="num">${c.recall === null ? 'absent (skipped)' : fmt(c.recall)}</td></tr>`,
       )
       .join('');
-    const names = r.classes.map((c) => escapeXml(c.name));
+    const names = r.classes.map((c) => escapeHtml(c.name));
     const matrix = r.confusion
       .map((row, i) => `<tr><th>${names[i] ?? i}</th>${row.map((v, j) => `<td class="num${i === j ? ' diag' : ''}">${v}</td>`).join('')}</tr>`)
       .join('');
@@ -309,7 +327,7 @@ function taskDetails(r: TaskReport): string {
     const rows = outputs
       .map((o) => {
         const collapsed = o.n > 1 && o.stdPrediction < 1e-3 ? ' class="warn" title="predictions are (nearly) constant"' : '';
-        return `<tr${collapsed}><td>${escapeXml(o.name)}</td><td class="num">${o.n}</td><td class="num">${fmt(o.ccc)}${o.cccDefined ? '' : '*'}</td><td class="num">${fmt(o.pearson)}</td><td class="num">${fmt(o.mae)}</td><td class="num">${fmt(o.meanPrediction)} / ${fmt(o.meanTarget)}</td><td class="num">${fmt(o.stdPrediction)} / ${fmt(o.stdTarget)}</td></tr>`;
+        return `<tr${collapsed}><td>${escapeHtml(o.name)}</td><td class="num">${o.n}</td><td class="num">${fmt(o.ccc)}${o.cccDefined ? '' : '*'}</td><td class="num">${fmt(o.pearson)}</td><td class="num">${fmt(o.mae)}</td><td class="num">${fmt(o.meanPrediction)} / ${fmt(o.meanTarget)}</td><td class="num">${fmt(o.stdPrediction)} / ${fmt(o.stdTarget)}</td></tr>`;
       })
       .join('');
     body =
@@ -321,25 +339,16 @@ function taskDetails(r: TaskReport): string {
   return `<details${open}><summary>${r.task}: ${metricName(r.task)} ${fmt(r.value)}</summary>${body}</details>`;
 }
 
-function configJson(config: unknown): string {
-  try {
-    const text = JSON.stringify(config, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
-    return text ?? String(config);
-  } catch {
-    return String(config);
-  }
-}
-
-const STYLE = `
+/** Styles shared by the report and the comparison page. */
+export const PAGE_STYLE = `
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:24px auto;max-width:1240px;color:#222;padding:0 12px;line-height:1.4}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px;border-bottom:1px solid #ddd;padding-bottom:4px}
 .meta{color:#666;font-size:13px;margin:0}
 .banner{background:#fff4d6;border:1px solid #e0b84a;padding:10px 14px;margin:16px 0;border-radius:4px;font-size:14px}
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(${CHART_W}px,1fr));gap:14px}
-.grid svg{border:1px solid #e3e3e3;border-radius:3px;max-width:100%;height:auto}
 table{border-collapse:collapse;font-size:13px;margin:8px 0}
 th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#f4f4f4;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
+table.info th{width:120px}
 caption{text-align:left;font-weight:600;padding:4px 0;font-size:13px}
 tr.run td{background:#eef5ff;font-weight:600}
 .src{color:#777;font-size:11px;font-weight:normal}.doubt{color:#b35;cursor:help}
@@ -349,7 +358,29 @@ details{margin:8px 0}summary{cursor:pointer;font-weight:600;font-size:14px}detai
 .pair{display:flex;gap:24px;flex-wrap:wrap;align-items:flex-start}
 td.diag{background:#eaf6ea}tr.warn td{background:#fff0f0}
 pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:10px;font-size:12px;overflow:auto;max-height:480px}
+code{font-size:12.5px}
 `;
+
+const STATUS_TEXT: Record<Exclude<RunStatus, 'running'>, string> = {
+  completed: 'Training finished',
+  stopped: 'Training stopped early',
+  interrupted: 'Training was interrupted (Ctrl-C); continue it with <code>vbt train --resume</code> on the run folder',
+  failed: 'Training ended with an error before finishing; the page shows what was recorded until then',
+};
+
+function statusBox(status: RunStatus, reason: string | undefined, run: RunSeries, runInfo: RunInfo | undefined, reloadSeconds: number): string {
+  const lastRecord = [...run.train, ...run.val].sort((a, b) => a.step - b.step).pop();
+  const where = lastRecord !== undefined ? `stage ${escapeHtml(lastRecord.stage)}, step ${lastRecord.step}, ${run.val.length} validation${run.val.length === 1 ? '' : 's'}` : 'no step logged yet';
+  const written = 'written <span id="written-ago">just now</span>';
+  if (status === 'running') {
+    return (
+      `<div class="live"><strong>Training is going on</strong> (${where}). This page is rewritten at each validation; ${written}. ` +
+      `<label><input type="checkbox" id="auto-reload" checked> reload every ${reloadSeconds} s</label></div>`
+    );
+  }
+  const wall = runInfo !== undefined ? `, wall time ${escapeHtml(formatDuration(runTotals(runInfo).wallSeconds))}` : '';
+  return `<div class="live ended"><strong>${STATUS_TEXT[status]}</strong>${reason !== undefined ? `: ${escapeHtml(reason)}` : ''} (${where}${wall}); ${written}.</div>`;
+}
 
 /** Build report.html as a string; see the module comment. */
 export function buildReportHtml(input: ReportInput): string {
@@ -357,34 +388,47 @@ export function buildReportHtml(input: ReportInput): string {
   const best = bestValidation(run.val);
   const last = run.val[run.val.length - 1];
   const final = input.final ?? best?.metrics ?? last?.metrics;
+  const lastSession = input.runInfo?.sessions[input.runInfo.sessions.length - 1];
+  const status: RunStatus = input.status ?? lastSession?.status ?? 'completed';
+  const statusReason = input.statusReason ?? lastSession?.reason;
   const finalLabel =
     input.finalLabel ??
     (input.final !== undefined
       ? 'final evaluation'
       : best !== undefined
-        ? `best validation, step ${best.step}`
+        ? `best validation${status === 'running' ? ' so far' : ''}, step ${best.step}`
         : last !== undefined
           ? `last validation, step ${last.step}`
           : 'none');
   const synthetic = input.syntheticData ?? containsSynthetic(input.config);
   const title = input.title ?? 'vbt run report';
-  const generated = (input.generatedAt ?? new Date()).toISOString();
+  const generated = input.generatedAt ?? new Date();
+  const reloadSeconds = input.reloadSeconds ?? 10;
 
   const evaluated = final === undefined ? [] : TASKS.filter((t) => final.tasks[t] !== undefined);
   const showAvb = input.recipe === 'avb-mtl' || (input.recipe === undefined && evaluated.some((t) => t === 'culture' || t === 'two' || t === 'type'));
   const showExvo = input.recipe === 'exvo-burst2vec' || (input.recipe === undefined && evaluated.includes('age'));
   const wanted = (r: PaperResult): boolean => (input.paperRowIds !== undefined ? input.paperRowIds.includes(r.id) : r.inReport);
 
+  const all = charts(run);
+  const ids = chartIds(all.map((c) => c.spec.title));
+  const data: (ChartData & { section: SectionChart['section'] })[] = all.map((c, i) => ({ ...chartData(ids[i]!, c.spec), section: c.section }));
+
   const parts: string[] = [];
   parts.push(
     '<!doctype html><html lang="en"><head><meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeXml(title)}${input.runName !== undefined ? ` — ${escapeXml(input.runName)}` : ''}</title>`,
-    `<style>${STYLE}</style></head><body>`,
-    `<header><h1>${escapeXml(title)}${input.runName !== undefined ? `: ${escapeXml(input.runName)}` : ''}</h1>`,
-    `<p class="meta">Generated ${escapeXml(generated)} · ${run.train.length} training log steps · ${run.val.length} validations${
-      final !== undefined ? ` · CCC variant: ${escapeXml(final.cccVariant)}` : ''
+    // Without scripts, a page of a run still going on reloads itself this way.
+    status === 'running' ? `<noscript><meta http-equiv="refresh" content="${Math.max(reloadSeconds, 30)}"></noscript>` : '',
+    `<title>${escapeHtml(title)}${input.runName !== undefined ? ` — ${escapeHtml(input.runName)}` : ''}</title>`,
+    `<style>${PAGE_STYLE}</style>`,
+    chartStyles(),
+    '</head><body>',
+    `<header><h1>${escapeHtml(title)}${input.runName !== undefined ? `: ${escapeHtml(input.runName)}` : ''}</h1>`,
+    `<p class="meta">Written ${escapeHtml(generated.toISOString())} · ${run.train.length} training log steps · ${run.val.length} validations${
+      final !== undefined ? ` · CCC variant: ${escapeHtml(final.cccVariant)}` : ''
     }</p></header>`,
+    statusBox(status, statusReason, run, input.runInfo, reloadSeconds),
   );
   if (synthetic) {
     parts.push(
@@ -393,11 +437,11 @@ export function buildReportHtml(input: ReportInput): string {
     );
   }
 
-  parts.push('<section><h2>Final metrics</h2>');
+  parts.push('<section id="final"><h2>Final metrics</h2>');
   if (final === undefined) {
     parts.push('<p class="note">No validation has been recorded yet.</p>');
   } else {
-    parts.push(`<p class="note">From: ${escapeXml(finalLabel)}.</p>`, summaryTable(final));
+    parts.push(`<p class="note">From: ${escapeHtml(finalLabel)}.</p>`, summaryTable(final));
     if (showAvb) {
       parts.push(
         comparisonTable(
@@ -424,7 +468,7 @@ export function buildReportHtml(input: ReportInput): string {
       parts.push(
         `<p class="note">Paper values were measured on the real, licensed corpora${
           synthetic ? '; this run’s corpus is synthetic, so the comparison only shows the scale of the published numbers' : ''
-        }. The challenges’ scripts compute CCC with the “official” variant (n − 1 for the variances); this run uses the ${escapeXml(
+        }. The challenges’ scripts compute CCC with the “official” variant (n − 1 for the variances); this run uses the ${escapeHtml(
           final.cccVariant,
         )} variant, a difference below 1e-4 on validation sets of the challenges’ size. ` +
           'Marks (?n) flag an uncertain reading of the source, explained under the table.</p>',
@@ -433,22 +477,29 @@ export function buildReportHtml(input: ReportInput): string {
   }
   parts.push('</section>');
 
-  const all = charts(run);
-  const training = all.filter((c) => c.section === 'training');
-  const validation = all.filter((c) => c.section === 'validation');
-  parts.push('<section><h2>Training curves</h2>');
-  parts.push(training.length > 0 ? `<div class="grid">${training.map((c) => c.svg).join('')}</div>` : '<p class="note">No training records.</p>');
-  parts.push('</section><section><h2>Validation metrics</h2>');
-  parts.push(validation.length > 0 ? `<div class="grid">${validation.map((c) => c.svg).join('')}</div>` : '<p class="note">No validation records.</p>');
+  const training = data.filter((c) => c.section === 'training');
+  const validation = data.filter((c) => c.section === 'validation');
+  parts.push('<section id="training"><h2>Training curves</h2>');
+  parts.push(training.length > 0 ? `${CHART_HINT}${chartGrid(training)}` : '<p class="note">No training records yet.</p>');
+  parts.push('</section><section id="validation"><h2>Validation metrics</h2>');
+  parts.push(validation.length > 0 ? chartGrid(validation) : '<p class="note">No validation records yet.</p>');
   parts.push('</section>');
 
   if (final !== undefined && evaluated.length > 0) {
-    parts.push('<section><h2>Per-output and per-class metrics</h2>');
+    parts.push('<section id="details"><h2>Per-output and per-class metrics</h2>');
     for (const t of evaluated) parts.push(taskDetails(final.tasks[t] as TaskReport));
     parts.push('</section>');
   }
 
-  parts.push(`<section><h2>Configuration</h2><pre>${escapeXml(configJson(input.config))}</pre></section>`);
+  if (input.runInfo !== undefined) parts.push(`<section id="run"><h2>Run</h2>${runInfoHtml(input.runInfo)}</section>`);
+  parts.push(`<section id="config"><h2>Configuration</h2><pre>${escapeHtml(configJson(input.config))}</pre></section>`);
+  parts.push(
+    chartScripts({
+      charts: data.map(({ section: _section, ...c }) => c),
+      live: status === 'running' ? { reloadSeconds } : null,
+      writtenAt: generated.toISOString(),
+    }),
+  );
   parts.push('</body></html>\n');
   return parts.join('\n');
 }

@@ -129,7 +129,8 @@ export class Trainer {
   ) {
     this.state = state;
     this.backboneWeightsFrom = path.resolve(run.model.backbone.path);
-    this.ownCallbacks = strategy.writes ? [new MetricsLogCallback(runDir.file('metrics.jsonl')), new ReportCallback(runDir, config)] : [];
+    const reportSettings = { device, precision: run.precision, processes: strategy.worldSize, log: (line: string) => progress.log(line) };
+    this.ownCallbacks = strategy.writes ? [new MetricsLogCallback(runDir.file('metrics.jsonl')), new ReportCallback(runDir, config, reportSettings)] : [];
     // The run's own files first, so that user callbacks see them written.
     this.callbacks = [...this.ownCallbacks, ...(options.callbacks ?? [])];
     if (options.handleSignals) this.installSignalHandler();
@@ -147,7 +148,6 @@ export class Trainer {
       const { config, state } = setup;
       const device = strategy.device(config.train.device);
       const threads = applyProcessSettings(config.train, device);
-      if (strategy.writes) log(`${describeCpu(threads)}, device ${device}`);
       manualSeed(config.train.seed);
 
       const tasks = config.model.tasks;
@@ -177,6 +177,7 @@ export class Trainer {
       }
       const reporter = progress ?? createProgressReporter({ mode: config.train.progress === 'none' ? 'silent' : config.train.progress });
       const trainer = new Trainer(config, runDir, corpus, device, run, strategy, initialBackbonePath, reporter, state, options);
+      if (strategy.writes) trainer.log(`${describeCpu(threads)}, device ${device}`);
       if (state.globalStep > 0) trainer.log(`resuming ${runDir.path} at stage ${state.stage + 1}, epoch ${state.epoch + 1}, step ${state.globalStep}`);
       // Restore the trained part (heads, and the optimizer in runStage) from `last`.
       if (options.resume) trainer.loadWeights('last');
@@ -274,7 +275,7 @@ export class Trainer {
       lengths: this.run.lengths,
       bucketing: cfg.data.bucketing,
       ...this.run.limits,
-      ...(cfg.model.kind === 'burst2vec' ? { taskRotation: cfg.model.tasks } : {}),
+      ...(cfg.model.kind === 'burst2vec' ? { taskRotation: cfg.model.tasks, taskRotationUnit: cfg.train.epochUnit } : {}),
       oversample: cfg.data.oversample,
     });
   }
@@ -406,6 +407,8 @@ export class Trainer {
       if (this.loadWeights('best')) this.log(`stage ${stage.name}: starting from the best checkpoint so far`);
       this.strategy.syncModel(this.model);
     }
+    // train.bestCheckpoint 'last-stage': each stage searches its own best, which replaces `best`.
+    if (this.config.train.bestCheckpoint === 'last-stage' && !resumingMidStage) this.state.best = null;
     this.model.backbone.freeze(stage.freeze);
     this.model.backbone.train(stage.freeze !== 'all');
     this.model.head.train(true);
@@ -459,6 +462,8 @@ export class Trainer {
       }
       if (this.stopReason) await this.saveCheckpoint(['last'], optimizer, stageIndex);
       else this.state.stageDone = true;
+      // The stage's progress display ends here, below its validation lines and above the next stage's.
+      this.progress.stop();
       await this.emit('onStageEnd', this.context(stageIndex));
     } finally {
       optimizer.dispose();
@@ -651,7 +656,11 @@ export class Trainer {
       autocast: this.run.autocast,
       withLoss: true,
     });
-    this.runDir.writeJson('final-metrics.json', { checkpoint: 'best', split: 'Val', best: this.state.best, metrics: result.report });
+    // Each CCC task's per-sample CCC beside the challenge CCC: recipe A's released scripts print the former.
+    const perSampleCcc = Object.fromEntries(
+      Object.values(result.report.tasks).flatMap((r) => (r?.metric === 'ccc' ? [[r.task, { challengeCcc: r.value, perSampleCcc: r.sampleCcc }]] : [])),
+    );
+    this.runDir.writeJson('final-metrics.json', { checkpoint: 'best', split: 'Val', best: this.state.best, metrics: result.report, perSampleCcc });
     return result.report;
   }
 

@@ -1,10 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/metrics/evaluation.js';
 import type { MetricsRecord } from '../../src/run/metrics-log.js';
-import { buildReportHtml, smoothEma, writeReportHtml } from '../../src/report/report-html.js';
+import type { ChartData } from '../../src/report/chart-data.js';
+import { CLIENT_SCRIPT, type PageData } from '../../src/report/interactive-charts.js';
+import { buildReportHtml, writeReportHtml } from '../../src/report/report-html.js';
+import type { RunInfo } from '../../src/report/run-info.js';
 import { Rng } from '../../src/util/rng.js';
 
 const TRAIN_N = 120;
@@ -42,51 +48,70 @@ function fakeRun(): MetricsRecord[] {
           type: { predictions: Int32Array.from({ length: n }, () => rng.int(8)), targets: Int32Array.from({ length: n }, () => rng.int(8)) },
           country: { predictions: Int32Array.from({ length: n }, () => rng.int(4)), targets: Int32Array.from({ length: n }, (_, k) => k % 4) },
         }),
-        monitor: { name: 'val/loss', value: 1 / i, mode: 'min', best: true },
+        // the best validation is the 4th (step 400), not the last
+        monitor: { name: 'val/loss', value: i === 80 ? 0.001 : 1 / i, mode: 'min', best: i <= 80 },
       });
     }
   }
   return records;
 }
 
-/** Polylines by series name: list of point counts. */
-function polylineCounts(svg: string): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  for (const m of svg.matchAll(/<polyline data-series="([^"]*)" points="([^"]*)"/g)) {
-    const name = m[1] as string;
-    out.set(name, [...(out.get(name) ?? []), (m[2] as string).split(' ').length]);
-  }
-  return out;
+const runInfo: RunInfo = {
+  version: 1,
+  sessions: [
+    {
+      started: '2024-05-01T10:00:00.000Z',
+      updated: '2024-05-01T10:42:00.000Z',
+      wallSeconds: 2520,
+      fromStep: 0,
+      toStep: 600,
+      status: 'completed',
+      environment: {
+        vbt: '9.8.7',
+        node: 'v20.99.0',
+        libtorch: '2.5.1',
+        cudaBuild: true,
+        cudaRuntime: '12.4',
+        cudnn: '9.1.0',
+        device: 'cuda:0',
+        deviceName: 'Some GPU',
+        precision: 'bf16',
+        cpuThreads: 6,
+        blas: 'OpenBLAS (pthread)',
+        processes: 1,
+        platform: 'linux x64',
+        cpu: 'Some CPU',
+      },
+    },
+  ],
+};
+
+/** The page's embedded data. */
+function pageData(html: string): PageData {
+  const m = /<script type="application\/json" id="vbt-data">([\s\S]*?)<\/script>/.exec(html);
+  expect(m).not.toBeNull();
+  return JSON.parse(m![1]!) as PageData;
 }
 
-function charts(html: string): string[] {
-  return [...html.matchAll(/<svg[\s\S]*?<\/svg>/g)].map((m) => m[0]);
+function chartByTitle(page: PageData, title: string): ChartData {
+  const c = page.charts.find((x) => x.title === title);
+  expect(c, title).toBeDefined();
+  return c!;
 }
 
-describe('smoothEma', () => {
-  it('is bias-corrected and passes NaN through', () => {
-    // β = 0.5: first value kept; second (0.5·0 + 0.5·... ) = (0.25·2 + 0.5·4)/(0.75)
-    const s = smoothEma([2, 4, Number.NaN, 4], 0.5);
-    expect(s[0]).toBe(2);
-    expect(s[1]).toBeCloseTo((0.5 * 0.5 * 2 + 0.5 * 4) / 0.75, 12);
-    expect(s[2]).toBeNaN();
-    expect(s[3]).toBeGreaterThan(s[1]!);
-  });
-});
+const uplotJs = readFileSync(createRequire(import.meta.url).resolve('uplot/dist/uPlot.iife.min.js'), 'utf8');
+const uplotCss = readFileSync(createRequire(import.meta.url).resolve('uplot/dist/uPlot.min.css'), 'utf8');
 
 describe('report.html', () => {
   const records = fakeRun();
   const config = { recipe: 'avb-mtl', data: { corpus: 'synthetic' }, note: '<b>bold</b> & more' };
-  const html = buildReportHtml({ runName: '<script>alert("x")</script>', records, config, generatedAt: new Date(0) });
+  const html = buildReportHtml({ runName: '<script>alert("x")</script>', records, config, runInfo, generatedAt: new Date(0) });
+  const page = pageData(html);
 
-  it('has one <svg per chart, with one point per value', () => {
-    const svgs = charts(html);
+  it('embeds the data of every chart, one value per record', () => {
     // training: loss, task losses, lr heads, lr backbone (scales differ 25×), task weights;
     // validation: high, type, country
-    expect(html.match(/<svg/g)).toHaveLength(8);
-    expect(svgs).toHaveLength(8);
-    const titles = svgs.map((s) => /aria-label="([^"]*)"/.exec(s)?.[1]);
-    expect(titles).toEqual([
+    expect(page.charts.map((c) => c.title)).toEqual([
       'Loss',
       'Task losses (train, smoothed)',
       'Learning rate: heads',
@@ -96,27 +121,56 @@ describe('report.html', () => {
       'type: UAR (validation)',
       'country: UAR (validation)',
     ]);
-    const loss = polylineCounts(svgs[0]!);
-    // 120 train losses, one NaN: the line breaks there (59 + 60 points)
-    expect(loss.get('train')).toEqual([59, 60]);
-    expect(loss.get('train (smoothed)')).toEqual([59, 60]);
-    expect(loss.get('validation')).toEqual([VAL_N]);
-    expect(polylineCounts(svgs[1]!).get('type')).toEqual([TRAIN_N]);
-    expect(polylineCounts(svgs[2]!).get('heads')).toEqual([TRAIN_N]);
+    // a block per chart, found by its id
+    const blocks = [...html.matchAll(/<div class="chart" id="chart-([^"]+)" data-chart="([^"]+)">/g)].map((m) => m[2]);
+    expect(blocks).toEqual(page.charts.map((c) => c.id));
+
+    const loss = chartByTitle(page, 'Loss');
+    expect(loss.x).toHaveLength(TRAIN_N); // validations fall on logged steps
+    const [train, smoothed, val] = loss.series;
+    expect(train!.name).toBe('train');
+    expect(train!.y.filter((v) => typeof v === 'number')).toHaveLength(TRAIN_N - 1);
+    expect(train!.y[59]).toBe('NaN'); // the NaN loss stays visible as a gap
+    expect(train!.nonFinite).toBe(1);
+    expect(smoothed!.y.filter((v) => typeof v === 'number')).toHaveLength(TRAIN_N - 1);
+    expect(val!.name).toBe('validation');
+    expect(val!.y.filter((v) => v !== null)).toHaveLength(VAL_N);
+    expect(loss.yInclude).toEqual([0]);
     // the backbone group exists only in stage 2 (records 41..120)
-    expect(polylineCounts(svgs[3]!).get('backbone')).toEqual([80]);
-    for (const [i, task] of [
-      [5, 'high'],
-      [6, 'type'],
-      [7, 'country'],
-    ] as const) {
-      expect(polylineCounts(svgs[i]!).get(task)).toEqual([VAL_N]);
+    expect(chartByTitle(page, 'Learning rate: backbone').series[0]!.y.filter((v) => v !== null)).toHaveLength(80);
+    for (const title of ['high: mean CCC (validation)', 'type: UAR (validation)', 'country: UAR (validation)']) {
+      expect(chartByTitle(page, title).series[0]!.y.filter((v) => typeof v === 'number')).toHaveLength(VAL_N);
     }
   });
 
-  it('marks the stage change and the best validation', () => {
-    expect(charts(html)[0]).toContain('stage finetune');
-    expect(charts(html)[0]).toContain('>best<');
+  it('marks the stage change and the best validation (by the monitor, not the last)', () => {
+    for (const c of page.charts) {
+      expect(c.markers).toContainEqual({ x: 205, label: 'stage finetune', color: expect.any(String) as string });
+      expect(c.markers).toContainEqual({ x: 400, label: 'best (step 400)', color: expect.any(String) as string });
+    }
+  });
+
+  it('inlines uPlot and its stylesheet, and loads nothing from elsewhere', () => {
+    expect(html).toContain(uplotJs.trim());
+    expect(html).toContain(uplotCss.trim());
+    expect(html).toContain(CLIENT_SCRIPT);
+    for (const needle of ['<link', ' src=', 'href=', '@import', 'url(', 'XMLHttpRequest', 'fetch(', 'import(', '<iframe', '<img']) {
+      expect(html, needle).not.toContain(needle);
+    }
+    // The one address in the page is uPlot's in its licence comment.
+    const urls = [...html.matchAll(/(?:https?:)?\/\/[a-z0-9.-]+\.[a-z]{2,}[^\s"'<>)]*/gi)].map((m) => m[0]);
+    expect(new Set(urls)).toEqual(new Set(['https://github.com/leeoniya/uPlot']));
+    expect(html).toContain('/*! https://github.com/leeoniya/uPlot');
+    // Three scripts: the data, uPlot, the page's own.
+    expect(html.match(/<script/g)).toHaveLength(3);
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+  });
+
+  it('has scripts that parse', () => {
+    expect(() => new vm.Script(CLIENT_SCRIPT)).not.toThrow();
+    const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);
+    expect(scripts).toHaveLength(2);
+    for (const s of scripts) expect(() => new vm.Script(s)).not.toThrow();
   });
 
   it('compares with the paper values, names their sources, and says the corpus is synthetic', () => {
@@ -128,6 +182,7 @@ describe('report.html', () => {
     expect(html).toContain('0.564'); // baseline High CCC
     expect(html).toContain('Table II');
     expect(html).not.toContain('Table 2,'); // no ExVo table without age
+    expect(html).toContain('From: best validation, step 400.');
   });
 
   it('shows the ExVo table for recipe B', () => {
@@ -138,34 +193,97 @@ describe('report.html', () => {
     expect(exvo).toContain('measured on the real, licensed corpora');
   });
 
-  it('escapes HTML in names and the config', () => {
-    expect(html).not.toContain('<script');
+  it('records versions, device, precision, threads, BLAS and wall time', () => {
+    const run = /<section id="run">([\s\S]*?)<\/section>/.exec(html)![1]!;
+    for (const v of ['9.8.7', '2.5.1 (CUDA 12.4, cuDNN 9.1.0)', 'v20.99.0', 'cuda:0 (Some GPU)', 'bf16', '6, BLAS: OpenBLAS (pthread)', '42.0 min', 'linux x64, Some CPU']) {
+      expect(run).toContain(v);
+    }
+    expect(html).toContain('<strong>Training finished</strong>');
+  });
+
+  it('escapes HTML in names, the config and the embedded data', () => {
+    expect(html).not.toContain('<script>alert');
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
     expect(html).not.toContain('<b>bold</b>');
     expect(html).toContain('&lt;b&gt;bold&lt;/b&gt; &amp; more');
+    // a parameter-group name that tries to end the data element
+    const evil = '</script><script>alert(1)</script><!--';
+    const tricky = records.map((r) => (r.kind === 'train' ? { ...r, lr: { [evil]: 1e-3 } } : r));
+    const page2 = buildReportHtml({ records: tricky, config: {} });
+    expect(page2.match(/<script/g)).toHaveLength(3);
+    expect(pageData(page2).charts.find((c) => c.title === 'Learning rate')!.series[0]!.name).toBe(evil);
   });
 
-  it('is self-contained', () => {
-    for (const needle of ['<script', '<link', 'src=', 'href=', 'http://', 'https://', '@import', 'url(']) {
-      expect(html).not.toContain(needle);
-    }
-    expect(html.startsWith('<!doctype html>')).toBe(true);
+  it('reloads itself while the run goes on, and not once it ended', () => {
+    const live = buildReportHtml({ records, config, runInfo, status: 'running', reloadSeconds: 7 });
+    expect(pageData(live).live).toEqual({ reloadSeconds: 7 });
+    expect(live).toContain('<strong>Training is going on</strong>');
+    expect(live).toContain('id="auto-reload"');
+    expect(live).toContain('<noscript><meta http-equiv="refresh" content="30"></noscript>');
+    expect(live).toContain('From: best validation so far, step 400.');
+    expect(page.live).toBeNull();
+    expect(html).not.toContain('id="auto-reload"');
+    expect(html).not.toContain('http-equiv="refresh"');
+    const failed = buildReportHtml({ records, config, status: 'failed', statusReason: 'an error ended training' });
+    expect(failed).toContain('Training ended with an error before finishing');
+    expect(pageData(failed).live).toBeNull();
   });
 
   it('handles a run with no records', () => {
-    const empty = buildReportHtml({ records: [], config: {} });
+    const empty = buildReportHtml({ records: [], config: {}, status: 'running' });
     expect(empty).toContain('No validation has been recorded yet.');
-    expect(empty).not.toContain('<svg');
+    expect(empty).toContain('no step logged yet');
+    expect(empty).not.toContain('class="chart"');
+    expect(pageData(empty).charts).toEqual([]);
   });
 
-  it('writes the file', () => {
+  it('writes the file atomically, leaving no temporary behind', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vbt-report-'));
     try {
       const path = join(dir, 'report.html');
+      writeFileSync(path, 'old');
       writeReportHtml(path, { records, config });
-      expect(readFileSync(path, 'utf8')).toContain('<svg');
+      expect(readFileSync(path, 'utf8')).toContain('id="vbt-data"');
+      expect(readdirSync(dir)).toEqual(['report.html']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+// The page in a real browser, where one is installed (Debian: apt-get install chromium).
+const chromium = ['chromium', 'chromium-browser', 'google-chrome'].find((b) => spawnSync(b, ['--version'], { stdio: 'ignore' }).status === 0);
+
+describe.skipIf(chromium === undefined)('report.html in a headless browser', () => {
+  it('draws every chart, offline, with the last values in the legends', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vbt-report-browser-'));
+    try {
+      const file = join(dir, 'report.html');
+      writeReportHtml(file, { records: fakeRun(), config: {}, runInfo });
+      const r = spawnSync(
+        chromium!,
+        [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+          `--user-data-dir=${join(dir, 'profile')}`,
+          '--virtual-time-budget=3000',
+          '--dump-dom',
+          `file://${file}`,
+        ],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+      const dom = r.stdout;
+      expect(dom.match(/class="uplot/g)).toHaveLength(8);
+      expect(dom).not.toMatch(/>chart error:/);
+      // the loss legend at rest: the last value of each series and its step
+      expect(dom).toMatch(/<td class="u-value">[0-9.]+ @ 600<\/td>/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
