@@ -1,8 +1,10 @@
 /** Command-line flags that set config fields: each maps to a dotted config path. */
 import type { Argv } from 'yargs';
 import { ConfigError } from '../config/errors.js';
+import { readConfigFile, resolveConfig } from '../config/load.js';
 import { parseValue } from '../config/merge.js';
-import { recipeNames } from '../config/recipes/index.js';
+import { RECIPES, recipeNames } from '../config/recipes/index.js';
+import type { RunConfig } from '../config/schema.js';
 
 export interface ConfigFlags {
   recipe?: string;
@@ -107,4 +109,13 @@ export function withDistributedFlags<T>(y: Argv<T>): Argv<T & DistributedFlags> 
     .option('master-port', { type: 'number', describe: 'Rendezvous port on that machine (default: a free port on one machine, 29500 across machines)', group })
     .option('dist-backend', { type: 'string', choices: ['auto', 'gloo', 'nccl'], describe: 'Collective backend (default auto: nccl on CUDA, gloo on CPU)', group })
     .option('dist-timeout', { type: 'number', describe: 'Seconds any collective may wait for the other processes (default 600)', group }) as Argv<T & DistributedFlags>;
+}
+
+/** The run config the flags describe: their recipe (or the config file's, or 'demo'), the file, then the flags. */
+export function configFromFlags(flags: ConfigFlags): RunConfig {
+  const fileRecipe = flags.config ? (readConfigFile(flags.config).recipe as string | undefined) : undefined;
+  const recipeName = flags.recipe ?? fileRecipe ?? 'demo';
+  const recipe = RECIPES[recipeName];
+  const overrides = flagOverrides(flags, recipe?.data.corpus.kind, recipe?.train.stages.length ?? 0);
+  return resolveConfig({ recipe: recipeName, ...(flags.config ? { file: flags.config } : {}), overrides });
 }

@@ -2,6 +2,7 @@
 import yargs from 'yargs';
 import { vbtVersion } from '../util/package-info.js';
 import { compareCommand } from './commands/compare.js';
+import { configCommand } from './commands/config.js';
 import { ensembleCommand } from './commands/ensemble.js';
 import { infoCommand } from './commands/info.js';
 import { evalCommand } from './commands/eval.js';
@@ -35,6 +36,7 @@ export async function main(argv: string[]): Promise<void> {
   cli = infoCommand(cli);
   cli = ensembleCommand(cli);
   cli = compareCommand(cli);
+  cli = configCommand(cli);
   try {
     await cli
       .fail((msg, err) => {

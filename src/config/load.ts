@@ -46,7 +46,10 @@ export function readConfigFile(file: string): Record<string, unknown> {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ConfigError(`config file '${file}' must hold a JSON object`);
   }
-  return parsed as Record<string, unknown>;
+  // "$schema" names the file's JSON Schema for editors (`vbt config schema`); it is not a config field.
+  const { $schema, ...values } = parsed as Record<string, unknown>;
+  if ($schema !== undefined && typeof $schema !== 'string') throw new ConfigError(`config file '${file}': "$schema" must be a string (the path or URL of the JSON Schema)`);
+  return values;
 }
 
 /** Build the run config from a recipe, a file and overrides. */
@@ -55,7 +58,7 @@ export function resolveConfig(options: ResolveOptions = {}): RunConfig {
   const recipeName = options.recipe ?? (typeof fileValues.recipe === 'string' ? fileValues.recipe : 'demo');
   const recipe = RECIPES[recipeName];
   if (!recipe) throw new ConfigError(`unknown recipe '${recipeName}' (known: ${recipeNames().join(', ')})`);
-  let merged = structuredClone(recipe) as Record<string, unknown>;
+  let merged = structuredClone(recipe) as unknown as Record<string, unknown>;
   try {
     merged = deepMerge(merged, fileValues);
   } catch (err) {

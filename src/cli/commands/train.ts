@@ -1,13 +1,11 @@
 /** `vbt train`: train a recipe; with no arguments, the demo on a synthetic corpus. */
 import type { Argv } from 'yargs';
-import { readConfigFile, resolveConfig } from '../../config/load.js';
-import { RECIPES } from '../../config/recipes/index.js';
 import { TASK_SPECS, type Task } from '../../tasks.js';
 import { DataParallel } from '../../distributed/data-parallel.js';
 import { exitWithLauncher, launchWorkers, planLaunch, workerArguments } from '../../distributed/launch.js';
 import type { OwnSettings } from '../../train/strategy.js';
 import { Trainer } from '../../train/trainer.js';
-import { type ConfigFlags, type DistributedFlags, flagOverrides, withConfigFlags, withDistributedFlags } from '../config-flags.js';
+import { type ConfigFlags, type DistributedFlags, configFromFlags, withConfigFlags, withDistributedFlags } from '../config-flags.js';
 
 export function trainCommand(yargs: Argv): Argv {
   return yargs.command(
@@ -56,11 +54,7 @@ export function trainCommand(yargs: Argv): Argv {
           },
         };
       } else {
-        const fileRecipe = flags.config ? (readConfigFile(flags.config).recipe as string | undefined) : undefined;
-        const recipeName = flags.recipe ?? fileRecipe ?? 'demo';
-        const recipe = RECIPES[recipeName];
-        const overrides = flagOverrides(flags, recipe?.data.corpus.kind, recipe?.train.stages.length ?? 0);
-        own = { config: resolveConfig({ recipe: recipeName, ...(flags.config ? { file: flags.config } : {}), overrides }) };
+        own = { config: configFromFlags(flags) };
       }
       // Joining the rendezvous blocks until every worker has joined (or its timeout); the Trainer closes it.
       const strategy = distributed ? DataParallel.connect(distributed) : undefined;
