@@ -87,6 +87,17 @@ describe('vbt command line', () => {
     expect(type[0]).toBe('File_ID,Voc_Type');
     for (const row of type.slice(1)) expect(BURST_TYPES).toContain(row.split(',')[1]);
     expect(lines('predictions.csv').length).toBe(high.length);
+
+    // Machine-readable outcomes: one JSON object on stdout, logs elsewhere.
+    const evalJson = runCli(['eval', '--run', run, '--split', 'Val', '--json'], { cwd: work });
+    expect(evalJson.code, evalJson.stderr).toBe(0);
+    expect(JSON.parse(evalJson.stdout).tasks.high.value).toBeTypeOf('number');
+    const predictJson = runCli(['predict', '--run', run, '--split', 'Val', '--json'], { cwd: work });
+    expect(predictJson.code, predictJson.stderr).toBe(0);
+    const outcome = JSON.parse(predictJson.stdout) as { split: string; clips: number; files: string[]; metrics: { tasks: Record<string, unknown> } };
+    expect(outcome.split).toBe('Val');
+    expect(outcome.files).toContain(path.join(run, 'predictions', 'Val', 'predictions.csv'));
+    expect(Object.keys(outcome.metrics.tasks).length).toBeGreaterThan(0);
   });
 
   it('info reports the build as JSON', () => {

@@ -27,6 +27,7 @@ interface PredictFlags extends RunFlags {
   top?: number;
   maxBatch?: number;
   threads?: number;
+  json: boolean;
 }
 
 export function predictCommand(yargs: Argv): Argv {
@@ -43,6 +44,7 @@ export function predictCommand(yargs: Argv): Argv {
         .option('max-batch', { type: 'number', describe: 'With files: clips or windows per device batch (default: the run\'s evaluation batch size)' })
         .option('threads', { type: 'number', describe: 'With files: CPU threads for the model (default: the run\'s setting)' })
         .option('out', { type: 'string', describe: 'Without files: output folder (default: <run>/predictions/<split>)' })
+        .option('json', { type: 'boolean', default: false, describe: 'Without files: print the outcome (files written, metrics) as one JSON object on stdout' })
         .example('$0 predict --run runs/x laugh.wav sigh.mp3 recordings/', 'One JSON line per file')
         .example('$0 predict --run runs/x long.flac --window 2 --hop 1 --top 3', 'A prediction every second over 2 s windows, the 3 most probable classes')
         .example('$0 predict --run runs/x recordings/ --format csv > predictions.csv', 'CSV of every audio file under recordings/')
@@ -70,6 +72,10 @@ async function predictSplit(flags: PredictFlags): Promise<void> {
     const raw = path.join(dir, 'predictions.csv');
     writeRawPredictions(raw, predictions);
     const files = [raw, ...writeSubmissions(dir, predictions, submissionKind(session.corpus.layout, session.config.model.kind))];
+    if (flags.json) {
+      console.log(JSON.stringify({ split: flags.split, checkpoint: session.checkpoint, clips: predictions.ids.length, files, loss: result.loss, metrics: result.report }));
+      return;
+    }
     console.log(`${predictions.ids.length} clips of ${flags.split}, checkpoint ${session.checkpoint}:`);
     for (const f of files) console.log(`  ${f}`);
     if (Object.keys(result.report.tasks).length > 0) console.log(`metrics where labels exist:\n${formatMetrics(result.report)}`);
