@@ -9,20 +9,36 @@ Usage: python3 bench/gpu_train_step.py DIR DEVICE PRECISION
   PRECISION  bf16 (torch.autocast bfloat16 for forward and loss) or fp32
 
 The backbone is the same definition vbt exports (models/vbt_models, eager),
-loaded with the archive's weights. Then one command per line on stdin, one
-JSON line back for each:
-  check          loss of batch 0 in eval mode, fp32, TF32 off (vbt must match it)
-  setup VARIANT  build a fresh model and AdamW: eager (the reference: PyTorch's
-                 default AdamW, foreach on CUDA), eager-loop (AdamW with
-                 foreach=False, one kernel chain per parameter as LibTorch's C++
-                 AdamW does), jit (the TorchScript archive itself, default graph
-                 executor), jit-noopt (the archive with the graph executor's
-                 optimisations off)
+loaded with the archive's weights. Three levels of Python are vbt's peers:
+
+  eager        that model as it is, PyTorch's default AdamW (foreach on CUDA)
+  sdpa-fused   its attention computed by torch.nn.functional.scaled_dot_product_attention
+               (this script's own attention code, same weights; flash or
+               memory-efficient kernels where PyTorch picks them) and
+               AdamW(fused=True)
+  compile      sdpa-fused with the whole step's model (backbone, pooling, heads,
+               losses) compiled by torch.compile (default mode, inductor)
+
+SDPA, fused AdamW and torch.compile need PyTorch 2.x (on the CPU, fused AdamW
+needs 2.4); where one is missing, `setup` says the level is unavailable and
+why, and the TypeScript side reports that instead of a figure. Diagnostic
+variants: eager-loop (AdamW with foreach=False, one kernel chain per
+parameter as LibTorch's C++ AdamW does), jit (the TorchScript archive itself,
+default graph executor), jit-noopt (the archive with the graph executor's
+optimisations off).
+
+Then one command per line on stdin, one JSON line back for each:
+  check VARIANT  loss of batch 0 in eval mode, fp32, TF32 off (vbt must match it),
+                 for eager or sdpa-fused
+  setup VARIANT  build a fresh model and AdamW of that variant: {"available": true},
+                 or {"available": false, "reason": ...}
   steps N        run N training steps; wall time per step (synchronised at the
                  end only), samples and audio seconds, mean loss
   peak           peak allocated CUDA bytes since the last `peak` or setup, then reset
+  compiled       what torch.compile did so far: graphs compiled, graph breaks (empty before 2.x)
 """
 
+import inspect
 import json
 import os
 import sys
@@ -34,68 +50,65 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models"))
 
 from vbt_models import build_backbone, named_config  # noqa: E402
+from vbt_models.attention import SelfAttention  # noqa: E402
 from vbt_models.safetensors_reader import read_safetensors  # noqa: E402
+from recipe_a_heads import Heads, masked_mean  # noqa: E402
 
 SAMPLE_RATE = 16000
 
 
-class Heads(torch.nn.Module):
-    """Recipe A: one Linear(H, hidden) → GELU → Linear(hidden, k) per task on the
-    pooled features, learned uncertainty weighting in the log-sigma form."""
+class SdpaSelfAttention(SelfAttention):
+    """The same attention (same weights and mask) through scaled_dot_product_attention."""
 
-    def __init__(self, hidden_size, settings):
-        super().__init__()
-        self.tasks = settings["tasks"]
-        self.kinds = settings["taskKinds"]
-        self.clamped = set(settings["clampedTasks"])
-        # Keys are prefixed: a task named "type" would shadow Module.type.
-        self.mlps = torch.nn.ModuleDict(
-            {
-                f"task_{t}": torch.nn.Sequential(
-                    torch.nn.Linear(hidden_size, settings["headHidden"]),
-                    torch.nn.GELU(),
-                    torch.nn.Linear(settings["headHidden"], settings["taskSizes"][t]),
-                )
-                for t in self.tasks
-            }
+    def forward(self, x, key_bias):
+        batch, frames, hidden = x.shape
+        shape = [batch, frames, self.num_heads, self.head_dim]
+        q = self.q_proj(x).view(shape).transpose(1, 2)
+        k = self.k_proj(x).view(shape).transpose(1, 2)
+        v = self.v_proj(x).view(shape).transpose(1, 2)
+        out = F.scaled_dot_product_attention(
+            q, k, v, attn_mask=key_bias.to(q.dtype), dropout_p=self.dropout.p if self.training else 0.0
         )
-        self.log_sigma = torch.nn.ParameterDict({f"task_{t}": torch.nn.Parameter(torch.zeros(())) for t in self.tasks})
-
-    def load_vbt(self, tensors):
-        """Weights named as vbt's head state dict: <task>.0.weight, ..., weighting.logSigma.<task>."""
-        with torch.no_grad():
-            for t in self.tasks:
-                for i in (0, 2):
-                    self.mlps[f"task_{t}"][i].weight.copy_(tensors[f"{t}.{i}.weight"])
-                    self.mlps[f"task_{t}"][i].bias.copy_(tensors[f"{t}.{i}.bias"])
-                self.log_sigma[f"task_{t}"].copy_(tensors[f"weighting.logSigma.{t}"])
-
-    def forward(self, pooled, targets):
-        total = None
-        for t in self.tasks:
-            raw = self.mlps[f"task_{t}"](pooled)
-            if self.kinds[t] == "classification":
-                loss = F.cross_entropy(raw, targets[t])
-            else:
-                out = raw.clamp(0, 1) if t in self.clamped else raw.sigmoid()
-                loss = ccc_loss(out, targets[t])
-            p = self.log_sigma[f"task_{t}"]
-            term = loss * torch.exp(-2 * p) + p
-            total = term if total is None else total + term
-        return total
+        return self.out_proj(out.transpose(1, 2).reshape(batch, frames, hidden))
 
 
-def ccc_loss(x, y):
-    """Mean over outputs of 1 − CCC over the batch (population moments), as vbt's cccLoss."""
-    mx, my = x.mean(0, keepdim=True), y.mean(0, keepdim=True)
-    dx, dy = x - mx, y - my
-    vx, vy, cov = (dx * dx).mean(0), (dy * dy).mean(0), (dx * dy).mean(0)
-    return (1 - 2 * cov / (vx + vy + (mx - my).squeeze(0) ** 2)).mean()
+def use_sdpa(backbone):
+    """Switch every attention block of the eager backbone to SdpaSelfAttention (weights untouched)."""
+    count = 0
+    for module in backbone.modules():
+        if type(module) is SelfAttention:
+            module.__class__ = SdpaSelfAttention
+            count += 1
+    return count
 
 
-def masked_mean(frames, frame_lengths):
-    mask = (torch.arange(frames.size(1), device=frames.device).unsqueeze(0) < frame_lengths.unsqueeze(1)).to(frames.dtype)
-    return (frames * mask.unsqueeze(2)).sum(1) / mask.sum(1, keepdim=True).clamp(min=1)
+def unavailable(variant):
+    """Why this PyTorch cannot run `variant`, or None."""
+    version = torch.__version__
+    if variant == "compile" and not hasattr(torch, "compile"):
+        return f"torch {version} has no torch.compile (PyTorch >= 2.0)"
+    if variant in ("sdpa-fused", "compile"):
+        if not hasattr(F, "scaled_dot_product_attention"):
+            return f"torch {version} has no scaled_dot_product_attention (PyTorch >= 2.0)"
+        if "fused" not in inspect.signature(torch.optim.AdamW).parameters:
+            return f"torch {version}: AdamW has no fused option (PyTorch >= 2.0)"
+    return None
+
+
+class StepModel(torch.nn.Module):
+    """Backbone, pooling, heads and losses as one module: what torch.compile compiles."""
+
+    def __init__(self, backbone, heads, bf16, device_type):
+        super().__init__()
+        self.backbone = backbone
+        self.heads = heads
+        self.bf16 = bf16
+        self.device_type = device_type
+
+    def forward(self, wave, lengths, targets):
+        with torch.autocast(self.device_type, dtype=torch.bfloat16, enabled=self.bf16):
+            frames, frame_lengths = self.backbone(wave, lengths)
+            return self.heads(masked_mean(frames, frame_lengths), targets)
 
 
 class Bench:
@@ -125,9 +138,15 @@ class Bench:
         return out
 
     def build(self, variant):
+        """A fresh model and optimizer of `variant`; returns why it cannot run here, or None."""
         self.model = None
+        self.optimizer = None
+        self.step_model = None
         if self.cuda:
             torch.cuda.empty_cache()
+        why = unavailable(variant)
+        if why:
+            return why
         s = self.settings
         if variant.startswith("jit"):
             torch._C._set_graph_executor_optimize(variant == "jit")
@@ -136,6 +155,8 @@ class Bench:
             torch._C._set_graph_executor_optimize(True)
             backbone = build_backbone(named_config(s["family"], s["config"]))
             backbone.load_state_dict(self.weights)
+            if variant in ("sdpa-fused", "compile"):
+                use_sdpa(backbone)
         heads = Heads(s["hiddenSize"], s)
         heads.load_vbt(self.head_weights)
         backbone.to(self.device).train()
@@ -144,22 +165,36 @@ class Bench:
             {"params": list(heads.parameters()), "lr": s["lr"]},
             {"params": list(backbone.parameters()), "lr": s["lr"]},
         ]
-        foreach = None if variant != "eager-loop" else False
-        self.optimizer = torch.optim.AdamW(groups, lr=s["lr"], weight_decay=s["weightDecay"], foreach=foreach)
+        options = dict(lr=s["lr"], weight_decay=s["weightDecay"])
+        if variant == "eager-loop":
+            options["foreach"] = False
+        if variant in ("sdpa-fused", "compile"):
+            options["fused"] = True
+        try:
+            self.optimizer = torch.optim.AdamW(groups, **options)
+        except (RuntimeError, ValueError) as err:  # fused AdamW on a device this PyTorch has no fused kernel for
+            return f"torch {torch.__version__}: AdamW(fused=True) here: {err}"
         self.model = (backbone, heads)
+        self.step_model = StepModel(backbone, heads, self.bf16, self.device.type)
+        if variant == "compile":
+            # Default mode, as a user first writes it. Batch lengths change from batch
+            # to batch: each new length recompiles, up to torch._dynamo's recompile
+            # limit, past which that frame runs eager (the JSON's `compiled` counts
+            # graphs and breaks; layerdrop's random draw is a graph break).
+            # dynamic=True warmed up slower on the CPU smoke run (343 s against 40 s)
+            # and still hit the limit.
+            self.step_model = torch.compile(self.step_model)
         self.loss_sum = torch.zeros((), device=self.device)
         if self.cuda:
             torch.cuda.synchronize()
             torch.cuda.reset_peak_memory_stats(self.device)
+        return None
 
     def loss(self, batch):
-        backbone, heads = self.model
         to = dict(device=self.device, non_blocking=True)
         wave, lengths = batch["waveforms"].to(**to), batch["lengths"].to(**to)
-        targets = {t: batch[t].to(**to) for t in heads.tasks}
-        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
-            frames, frame_lengths = backbone(wave, lengths)
-            return heads(masked_mean(frames, frame_lengths), targets)
+        targets = {t: batch[t].to(**to) for t in self.settings["tasks"]}
+        return self.step_model(wave, lengths, targets)
 
     def step(self):
         batch = self.batches[self.next_batch % len(self.batches)]
@@ -175,20 +210,22 @@ class Bench:
         if self.cuda:
             torch.cuda.synchronize(self.device)
 
-    def check(self):
-        self.build("eager")
+    def check(self, variant):
+        why = self.build(variant)
+        if why:
+            return {"available": False, "reason": why}
         backbone, heads = self.model
         backbone.eval()
         heads.eval()
         tf32 = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
         torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
-        bf16, self.bf16 = self.bf16, False
+        self.step_model.bf16 = False
         with torch.no_grad():
             value = self.loss(self.batches[0]).item()
-        self.bf16 = bf16
         torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = tf32
         self.model = None
-        return {"loss": value}
+        self.step_model = None
+        return {"available": True, "loss": value}
 
     def steps(self, n):
         self.sync()
@@ -208,6 +245,16 @@ class Bench:
             "audioSeconds": audio,
             "seconds": seconds,
             "meanLoss": (self.loss_sum.item() - start_loss) / n,
+        }
+
+    def compiled(self):
+        try:
+            from torch._dynamo.utils import counters
+        except ImportError:
+            return {}
+        return {
+            "uniqueGraphs": int(counters["stats"].get("unique_graphs", 0)),
+            "graphBreaks": int(sum(counters["graph_break"].values())),
         }
 
     def peak(self):
@@ -233,14 +280,16 @@ def main():
             continue
         try:
             if cmd[0] == "check":
-                out = bench.check()
+                out = bench.check(cmd[1])
             elif cmd[0] == "setup":
-                bench.build(cmd[1])
-                out = {"variant": cmd[1]}
+                why = bench.build(cmd[1])
+                out = {"variant": cmd[1], "available": why is None, **({"reason": why} if why else {})}
             elif cmd[0] == "steps":
                 out = bench.steps(int(cmd[1]))
             elif cmd[0] == "peak":
                 out = bench.peak()
+            elif cmd[0] == "compiled":
+                out = bench.compiled()
             else:
                 out = {"error": f"unknown command {cmd[0]}"}
         except Exception as err:  # reported to the TypeScript side, which stops

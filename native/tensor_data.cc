@@ -157,6 +157,32 @@ Napi::Value IsTensor(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), info.Length() > 0 && IsTensorHandle(info[0]));
 }
 
+// hostCacheEnable(capBytes: number): boolean (whether the cache is LibTorch's CPU allocator now)
+Napi::Value HostCacheEnable(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), EnableHostCache(ArgInt(info, 0, "hostCacheEnable", "capBytes")));
+}
+
+// hostCacheStats(): {enabled, capBytes, cachedBytes, mappedBytes, hits, misses, evictions}
+Napi::Value HostCacheStatsValue(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const HostCacheStats s = HostCacheState();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("enabled", Napi::Boolean::New(env, s.enabled));
+  out.Set("capBytes", Napi::Number::New(env, static_cast<double>(s.cap_bytes)));
+  out.Set("cachedBytes", Napi::Number::New(env, static_cast<double>(s.cached_bytes)));
+  out.Set("mappedBytes", Napi::Number::New(env, static_cast<double>(s.mapped_bytes)));
+  out.Set("hits", Napi::Number::New(env, static_cast<double>(s.hits)));
+  out.Set("misses", Napi::Number::New(env, static_cast<double>(s.misses)));
+  out.Set("evictions", Napi::Number::New(env, static_cast<double>(s.evictions)));
+  return out;
+}
+
+// hostMemoryRelease(): void
+Napi::Value HostMemoryRelease(const Napi::CallbackInfo& info) {
+  ReleaseHostMemory();
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void RegisterTensorData(Napi::Env env, Napi::Object exports) {
@@ -169,6 +195,9 @@ void RegisterTensorData(Napi::Env env, Napi::Object exports) {
   exports.Set("dispose", Napi::Function::New<Guarded<Dispose>>(env, "dispose"));
   exports.Set("liveTensors", Napi::Function::New<Guarded<LiveTensors>>(env, "liveTensors"));
   exports.Set("isTensor", Napi::Function::New<Guarded<IsTensor>>(env, "isTensor"));
+  exports.Set("hostCacheEnable", Napi::Function::New<Guarded<HostCacheEnable>>(env, "hostCacheEnable"));
+  exports.Set("hostCacheStats", Napi::Function::New<Guarded<HostCacheStatsValue>>(env, "hostCacheStats"));
+  exports.Set("hostMemoryRelease", Napi::Function::New<Guarded<HostMemoryRelease>>(env, "hostMemoryRelease"));
 }
 
 }  // namespace vbt

@@ -1,7 +1,22 @@
 #include "tensor_handle.h"
 
+#include <c10/core/CPUAllocator.h>
+#include <sys/mman.h>
+
+#include <algorithm>
 #include <atomic>
+#include <cstring>
+#include <list>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "errors.h"
 #include "handle.h"
@@ -87,6 +102,240 @@ void DisposeTensor(Napi::Env env, Napi::Value v) {
 }
 
 int64_t LiveTensorCount() { return g_live.load(std::memory_order_relaxed); }
+
+// ---- host memory of tensors ---------------------------------------------------
+//
+// LibTorch takes CPU tensor storage from malloc, and glibc maps each block
+// above its mmap threshold (128 KiB, raised by what the process frees to at
+// most 32 MiB) afresh and unmaps it on free, and gives the top of its heap
+// back whenever more than its trim threshold is free there. A training step
+// allocates and frees the same large activations, gradients and
+// temporaries every step, so each step maps them again and pays a page
+// fault (and the kernel's zeroing) for every 4 KiB it first touches. Raising
+// glibc's thresholds instead keeps the memory, but aligned allocations then
+// fragment its heap (a process can grow to several times what it uses).
+//
+// HostCache keeps large blocks itself: each is its own anonymous mapping,
+// and a freed one waits in a cache for the next request that fits it (the
+// smallest cached block of at least the requested size and at most 25 %
+// more). The cache holds at most `cap` bytes of free blocks; beyond that the
+// oldest are unmapped, so memory goes back to the system exactly. Smaller
+// blocks go to LibTorch's own allocator (malloc's heap serves them without
+// faults).
+
+namespace {
+
+constexpr size_t kPageBytes = 4096;
+constexpr size_t kCachedMinBytes = 128 * 1024;
+
+/** Mapping size for a request: whole pages, then up to 1/16 more (so that a slightly larger request next step fits). */
+size_t BlockSize(size_t n) {
+  size_t size = (n + kPageBytes - 1) / kPageBytes * kPageBytes;
+  if (size >= (1u << 20)) {
+    size_t step = size_t{1} << (63 - __builtin_clzll(size) - 4);
+    size = (size + step - 1) / step * step;
+  }
+  return size;
+}
+
+class HostCache {
+ public:
+  static HostCache& Get() {
+    static auto* cache = new HostCache();  // never destroyed: storages may be freed during exit
+    return *cache;
+  }
+
+  void* Take(size_t n) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = by_size_.lower_bound(n);
+      if (it != by_size_.end() && it->first <= n + n / 4) {
+        Block block = *it->second;
+        lru_.erase(it->second);
+        by_size_.erase(it);
+        cached_bytes_ -= block.size;
+        ++hits_;
+        return block.ptr;
+      }
+      ++misses_;
+    }
+    const size_t size = BlockSize(n);
+    void* p = Map(size);
+    if (p == nullptr) {
+      Release();  // what the cache holds may be what is missing
+      p = Map(size);
+    }
+    TORCH_CHECK(p != nullptr, "host allocator: not enough memory: you tried to allocate ", n, " bytes");
+    std::lock_guard<std::mutex> lock(mu_);
+    sizes_[p] = size;
+    mapped_bytes_ += size;
+    return p;
+  }
+
+  /** Return a block of this cache; false if `p` is not one. */
+  bool Give(void* p) {
+    std::vector<Block> evicted;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto found = sizes_.find(p);
+      if (found == sizes_.end()) return false;
+      const Block block{p, found->second};
+      if (block.size > cap_) {
+        evicted.push_back(block);
+      } else {
+        lru_.push_back(block);
+        by_size_.emplace(block.size, std::prev(lru_.end()));
+        cached_bytes_ += block.size;
+        while (cached_bytes_ > cap_) evicted.push_back(PopOldest());
+      }
+      for (const Block& b : evicted) Forget(b);
+    }
+    for (const Block& b : evicted) munmap(b.ptr, b.size);
+    return true;
+  }
+
+  /** Unmap every cached block. */
+  void Release() {
+    std::vector<Block> evicted;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      while (!lru_.empty()) evicted.push_back(PopOldest());
+      for (const Block& b : evicted) Forget(b);
+    }
+    for (const Block& b : evicted) munmap(b.ptr, b.size);
+  }
+
+  void SetCap(size_t cap) {
+    std::vector<Block> evicted;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      cap_ = cap;
+      while (cached_bytes_ > cap_) evicted.push_back(PopOldest());
+      for (const Block& b : evicted) Forget(b);
+    }
+    for (const Block& b : evicted) munmap(b.ptr, b.size);
+  }
+
+  HostCacheStats Stats() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return HostCacheStats{true, static_cast<int64_t>(cap_), static_cast<int64_t>(cached_bytes_), static_cast<int64_t>(mapped_bytes_),
+                          hits_, misses_, evictions_};
+  }
+
+ private:
+  struct Block {
+    void* ptr;
+    size_t size;
+  };
+
+  static void* Map(size_t size) {
+    void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? nullptr : p;
+  }
+
+  /** Take the oldest cached block out of the cache (the caller holds mu_). */
+  Block PopOldest() {
+    const Block block = lru_.front();
+    auto range = by_size_.equal_range(block.size);
+    for (auto it = range.first; it != range.second; ++it) {
+      if (it->second == lru_.begin()) {
+        by_size_.erase(it);
+        break;
+      }
+    }
+    lru_.pop_front();
+    cached_bytes_ -= block.size;
+    ++evictions_;
+    return block;
+  }
+
+  /** Drop a block about to be unmapped from the books (the caller holds mu_). */
+  void Forget(const Block& block) {
+    sizes_.erase(block.ptr);
+    mapped_bytes_ -= block.size;
+  }
+
+  std::mutex mu_;
+  std::list<Block> lru_;  // cached blocks, oldest first
+  std::multimap<size_t, std::list<Block>::iterator> by_size_;
+  std::unordered_map<void*, size_t> sizes_;  // every block mapped here, in use or cached
+  size_t cap_ = 0;
+  size_t cached_bytes_ = 0;
+  size_t mapped_bytes_ = 0;
+  int64_t hits_ = 0;
+  int64_t misses_ = 0;
+  int64_t evictions_ = 0;
+};
+
+/** LibTorch's CPU allocator before ours: it serves the small blocks. */
+c10::Allocator* g_previous_allocator = nullptr;
+
+void FreeCached(void* p) {
+  if (!HostCache::Get().Give(p)) {
+    // raw_deallocate of a small block: the previous allocator's.
+    c10::DeleterFnPtr previous = g_previous_allocator->raw_deleter();
+    TORCH_CHECK(previous != nullptr, "host allocator: cannot free a block it did not allocate");
+    previous(p);
+  }
+}
+
+c10::DataPtr AllocateHost(size_t n) {
+  if (n < kCachedMinBytes) return g_previous_allocator->allocate(n);
+  void* p = HostCache::Get().Take(n);
+  return {p, p, &FreeCached, c10::Device(c10::DeviceType::CPU)};
+}
+
+// c10::Allocator::allocate is const up to LibTorch 2.2 and not from 2.3 on
+// (which also adds copy_data): the matching adaptor is chosen at compile time.
+template <typename F>
+struct AllocateIsConst : std::false_type {};
+template <>
+struct AllocateIsConst<c10::DataPtr (c10::Allocator::*)(size_t) const> : std::true_type {};
+
+template <bool kConst, typename = void>
+struct CachingHostAllocator;
+
+template <typename Unused>
+struct CachingHostAllocator<true, Unused> final : c10::Allocator {
+  c10::DataPtr allocate(size_t n) const override { return AllocateHost(n); }
+  c10::DeleterFnPtr raw_deleter() const override { return &FreeCached; }
+};
+
+template <typename Unused>
+struct CachingHostAllocator<false, Unused> final : c10::Allocator {
+  c10::DataPtr allocate(size_t n) override { return AllocateHost(n); }
+  c10::DeleterFnPtr raw_deleter() const override { return &FreeCached; }
+  // Pure virtual in the LibTorch versions whose allocate is not const.
+  void copy_data(void* dest, const void* src, std::size_t count) const { std::memcpy(dest, src, count); }
+};
+
+using HostAllocator = CachingHostAllocator<AllocateIsConst<decltype(&c10::Allocator::allocate)>::value>;
+
+std::once_flag g_install_once;
+
+}  // namespace
+
+bool EnableHostCache(int64_t cap_bytes) {
+  HostCache::Get().SetCap(static_cast<size_t>(std::max<int64_t>(cap_bytes, 0)));
+  std::call_once(g_install_once, [] {
+    g_previous_allocator = c10::GetCPUAllocator();
+    static auto* allocator = new HostAllocator();  // never destroyed, as the cache
+    c10::SetCPUAllocator(allocator, /*priority=*/1);
+  });
+  return c10::GetCPUAllocator() != g_previous_allocator;
+}
+
+HostCacheStats HostCacheState() {
+  if (g_previous_allocator == nullptr) return HostCacheStats{};
+  return HostCache::Get().Stats();
+}
+
+void ReleaseHostMemory() {
+  if (g_previous_allocator != nullptr) HostCache::Get().Release();
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
 
 at::Tensor& ArgTensor(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
   auto what = [&] { return ArgumentText(fn, name); };

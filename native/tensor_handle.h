@@ -43,6 +43,34 @@ void DisposeTensor(Napi::Env env, Napi::Value v);
 /** Number of tensor handles created and not yet freed (by dispose or by GC). */
 int64_t LiveTensorCount();
 
+/** The state of the host (CPU) tensor memory cache. */
+struct HostCacheStats {
+  bool enabled = false;
+  /** Most free bytes the cache keeps. */
+  int64_t cap_bytes = 0;
+  /** Free bytes it keeps now. */
+  int64_t cached_bytes = 0;
+  /** Bytes of its blocks, in use or cached. */
+  int64_t mapped_bytes = 0;
+  int64_t hits = 0;
+  int64_t misses = 0;
+  int64_t evictions = 0;
+};
+
+/**
+ * Serve CPU tensor blocks of 128 KiB and more from a cache of mappings
+ * (see tensor_handle.cc), keeping at most `cap_bytes` of freed blocks for
+ * reuse. The first call installs it as LibTorch's CPU allocator; later calls
+ * change the cap. Returns whether it is LibTorch's CPU allocator now.
+ */
+bool EnableHostCache(int64_t cap_bytes);
+
+/** The cache's state (all zero and not enabled before EnableHostCache). */
+HostCacheStats HostCacheState();
+
+/** Unmap every cached block and give malloc's free memory back to the system. */
+void ReleaseHostMemory();
+
 /** Convenience: UnwrapTensor(info[i]) with an argument name for the message. */
 at::Tensor& ArgTensor(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name);
 

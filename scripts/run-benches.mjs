@@ -53,6 +53,22 @@ const BENCHES = [
     full: () => [],
   },
   {
+    // Trains a tiny run (the demo's heads, seconds; python torch exports the tiny backbone on first use), then
+    // loads two servers in turn (with and without batching): under a minute in the short mode.
+    name: 'serve',
+    needs: ['addon', 'python'],
+    short: () => ['--seconds', '1', '--rounds', '2', '--warmup', '1'],
+    full: () => [],
+  },
+  {
+    // Recipe A's fine-tuning step against a plain PyTorch script on the same LibTorch (CPU): the short mode is
+    // 3 rounds of about 300 ms blocks over the 9-point grid without the base point (about a minute on 2 cores).
+    name: 'finetune-step',
+    needs: ['addon', 'python'],
+    short: () => ['--short'],
+    full: () => [],
+  },
+  {
     // A GPU benchmark; without CUDA the short mode is its CPU smoke run (checks it runs; its numbers mean nothing).
     name: 'gpu-train-step',
     needs: ['addon', 'python'],

@@ -20,7 +20,7 @@ import { Backbone } from '../model/backbone.js';
 import { buildModel } from '../model/build-model.js';
 import type { MultitaskModel } from '../model/multitask-model.js';
 import type { Task } from '../tasks.js';
-import { type Device, type ThreadChoice, blasInUse, chooseThreads, setAllowTF32, setJitOptimization, setNumThreads } from '../torch/index.js';
+import { type Device, type ThreadChoice, blasAdvice, blasInUse, chooseThreads, setAllowTF32, setJitOptimization, setNumThreads } from '../torch/index.js';
 import { AudioBatchSource } from './batch-source.js';
 import { type Autocast, type Precision, autocastFor, resolvePrecision } from './precision.js';
 import { classWeightsOf, preprocessOptions } from './prepare.js';
@@ -39,9 +39,15 @@ export function applyProcessSettings(train: TrainConfig, device: Device): Thread
   return threads;
 }
 
-/** "2 CPU threads (physical cores), BLAS: OpenBLAS (pthread)" */
-export function describeCpu(threads: ThreadChoice): string {
-  return `${threads.threads} CPU thread${threads.threads === 1 ? '' : 's'} (${threads.source}), BLAS: ${blasInUse().name}`;
+/**
+ * "2 CPU threads (physical cores), BLAS: OpenBLAS (OpenMP)", and on the CPU a
+ * second line of advice when the BLAS slows training (blasAdvice).
+ */
+export function describeCpu(threads: ThreadChoice, device: Device): string {
+  const blas = blasInUse();
+  const line = `${threads.threads} CPU thread${threads.threads === 1 ? '' : 's'} (${threads.source}), BLAS: ${blas.name}, device ${device}`;
+  const advice = device === 'cpu' ? blasAdvice(blas, threads.threads) : null;
+  return advice === null ? line : `${line}\nnote: ${advice}`;
 }
 
 export interface AssembleOptions {

@@ -7,6 +7,7 @@
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import os from 'node:os';
+import { type HostMemoryState, hostMemoryState } from './host-memory.js';
 import { native } from './native.js';
 
 /** Physical cores (hyper-threads not counted), from /proc/cpuinfo; the logical count where that cannot be read. */
@@ -72,4 +73,36 @@ export function blasInUse(): BlasInfo {
   const declared = /BLAS_INFO=(\w+)/.exec(config)?.[1];
   if (declared) return { name: declared === 'mkl' ? 'MKL' : declared === 'open' ? 'OpenBLAS' : declared };
   return { name: 'unknown' };
+}
+
+/** The host tensor memory cache (host-memory.ts): whether it is on, its cap, what it holds, hits and misses. */
+export function hostMemory(): HostMemoryState {
+  return hostMemoryState(native());
+}
+
+/**
+ * Give the free host memory vbt and malloc hold back to the system now: the
+ * cache's free blocks (up to its cap, by default an eighth of the machine's
+ * memory and at most 2 GiB) and malloc's free memory. Worth calling in a
+ * long-lived process after a burst of large batches.
+ */
+export function releaseHostMemory(): void {
+  native().hostMemoryRelease();
+}
+
+/**
+ * One line of advice when the BLAS in use slows CPU work down, else null:
+ * the reference BLAS (matrix products about 14× slower than OpenBLAS), or
+ * OpenBLAS's pthread build with more than one thread (its own thread pool
+ * competes with LibTorch's OpenMP threads: the demo took 1.8× as long as
+ * with the OpenMP build on 2 cores, bench/RESULTS.md).
+ */
+export function blasAdvice(blas: BlasInfo, threads: number): string | null {
+  if (blas.name.startsWith('reference BLAS')) {
+    return 'the reference BLAS makes matrix products about 14× slower: install OpenBLAS (npm run setup does; on Debian/Ubuntu: apt-get install libopenblas0-openmp)';
+  }
+  if (blas.name === 'OpenBLAS (pthread)' && threads > 1) {
+    return "OpenBLAS's pthread build runs its own threads beside LibTorch's and slows training on the CPU (1.8× on the demo): its OpenMP build is faster (npm run setup selects it; on Debian/Ubuntu: apt-get install libopenblas0-openmp, then update-alternatives --set for libblas.so.3, liblapack.so.3 and libopenblas.so.0)";
+  }
+  return null;
 }

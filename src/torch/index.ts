@@ -61,5 +61,6 @@ export { Adam, type AdamSettings, AdamW, Optimizer, type OptimizerKind, type Opt
 export { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from './safetensors.js';
 export { callRaw, opSchema } from './op-table.js';
 export { type TensorSite, formatLiveTensorSites, liveTensorSites, traceTensors, tracingTensors } from './trace.js';
-export { type BlasInfo, type ThreadChoice, blasInUse, chooseThreads, physicalCores } from './cpu.js';
+export { type BlasInfo, type ThreadChoice, blasAdvice, blasInUse, chooseThreads, hostMemory, physicalCores, releaseHostMemory } from './cpu.js';
+export { type HostMemoryState, defaultHostCacheCapBytes, hostCacheCapBytes } from './host-memory.js';
 export * as nn from './nn/index.js';

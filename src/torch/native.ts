@@ -5,6 +5,7 @@
  */
 import { type AddonOrigin, loadNativeAddon } from './addon-loader.js';
 import { TorchError } from './errors.js';
+import { setUpHostMemory } from './host-memory.js';
 
 /** An opaque native tensor handle. */
 export type TensorHandle = { readonly __brand: 'TensorHandle' };
@@ -83,6 +84,11 @@ export interface NativeAddon {
   dispose(t: TensorHandle): void;
   liveTensors(): number;
   isTensor(x: unknown): boolean;
+  /** Install the host tensor memory cache as LibTorch's CPU allocator (first call) and set its cap; whether it is the CPU allocator now. */
+  hostCacheEnable(capBytes: number): boolean;
+  hostCacheStats(): { enabled: boolean; capBytes: number; cachedBytes: number; mappedBytes: number; hits: number; misses: number; evictions: number };
+  /** Unmap the cache's free blocks and give malloc's free memory back to the system. */
+  hostMemoryRelease(): void;
   // autograd
   backward(t: TensorHandle, grad?: TensorHandle | null, retainGraph?: boolean): void;
   grad(t: TensorHandle): TensorHandle | null;
@@ -188,6 +194,9 @@ export const NATIVE_FUNCTIONS = [
   'dispose',
   'liveTensors',
   'isTensor',
+  'hostCacheEnable',
+  'hostCacheStats',
+  'hostMemoryRelease',
   // autograd
   'backward',
   'grad',
@@ -280,6 +289,8 @@ export function native(): NativeAddon {
   if (loaded) return loaded;
   const result = loadNativeAddon<NativeAddon>();
   result.addon.setErrorClass(TorchError);
+  // Before any tensor exists: the host memory cache (host-memory.ts).
+  setUpHostMemory(result.addon);
   origin = result.origin;
   loaded = result.addon;
   return loaded;

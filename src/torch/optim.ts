@@ -5,6 +5,9 @@
  * a group together with LibTorch's multi-tensor (`_foreach_*`) kernels
  * (native/foreach_adam.h): the same arithmetic as the per-parameter loop,
  * in a few fused kernels per step on a GPU instead of a chain per parameter.
+ * On the CPU the kernels run over cache-sized slices of the parameters
+ * (about 1 MiB each), so the update allocates no full-size temporaries and
+ * reads each slice from memory once.
  */
 import { TorchError } from './errors.js';
 import { type NativeParamGroup, type OptimizerHandle, native } from './native.js';

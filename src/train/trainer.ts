@@ -177,7 +177,7 @@ export class Trainer {
       }
       const reporter = progress ?? createProgressReporter({ mode: config.train.progress === 'none' ? 'silent' : config.train.progress });
       const trainer = new Trainer(config, runDir, corpus, device, run, strategy, initialBackbonePath, reporter, state, options);
-      if (strategy.writes) trainer.log(`${describeCpu(threads)}, device ${device}`);
+      if (strategy.writes) trainer.log(describeCpu(threads, device));
       if (state.globalStep > 0) trainer.log(`resuming ${runDir.path} at stage ${state.stage + 1}, epoch ${state.epoch + 1}, step ${state.globalStep}`);
       // Restore the trained part (heads, and the optimizer in runStage) from `last`.
       if (options.resume) trainer.loadWeights('last');

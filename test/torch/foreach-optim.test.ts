@@ -77,6 +77,41 @@ describe('multi-tensor Adam and AdamW', () => {
     reference.forEach((values, i) => values.forEach((v, j) => expect(Math.abs(reloaded[i]![j]! - v)).toBeLessThanOrEqual(1e-7 * Math.max(1, Math.abs(v)))));
   });
 
+  it('equals the per-parameter update for parameters larger than a CPU slice (updated in pieces)', () => {
+    // The CPU update runs over slices of 2^18 elements: 600,000 spans three, 300,001 two, with small ones between.
+    const shapes = [[600, 1000], [3], [300_001], [7, 5]];
+    const go = (foreach: boolean, amsgrad: boolean): number[][] => {
+      const rng = new Rng(11);
+      const params = shapes.map((shape) => {
+        const n = shape.reduce((a, b) => a * b, 1);
+        return T.keep(T.tensor(Float32Array.from({ length: n }, () => rng.normal()), { shape, requiresGrad: true }));
+      });
+      const opt = new T.AdamW(params, { lr: 0.01, weightDecay: 0.05, amsgrad }, { foreach });
+      for (let s = 0; s < 3; s++) {
+        const g = new Rng(500 + s);
+        params.forEach((p) => {
+          const grad = T.tensor(Float32Array.from({ length: p.numel }, () => g.normal()), { shape: p.shape });
+          p.grad = grad;
+          grad.dispose();
+        });
+        opt.step();
+      }
+      opt.dispose();
+      const out = params.map((p) => Array.from(p.toArray() as Float32Array));
+      for (const p of params) p.dispose();
+      return out;
+    };
+    for (const amsgrad of [false, true]) {
+      const reference = go(false, amsgrad);
+      const sliced = go(true, amsgrad);
+      reference.forEach((values, i) => {
+        let worst = 0;
+        values.forEach((v, j) => (worst = Math.max(worst, Math.abs(sliced[i]![j]! - v) / Math.max(1, Math.abs(v)))));
+        expect(worst, `param ${i}, amsgrad ${amsgrad}`).toBeLessThanOrEqual(1e-7);
+      });
+    }
+  });
+
   it('is the default, for optimizers and for runs', () => {
     const params = makeParams(4);
     const implicit = new T.AdamW([{ params: [params[0]!] }]);

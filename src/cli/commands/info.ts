@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { Argv } from 'yargs';
 import { readFileSync } from 'node:fs';
 import { findLibTorch } from '../../torch/addon-loader.js';
-import { blasInUse, buildInfo, chooseThreads, cudaAvailable, physicalCores } from '../../torch/index.js';
+import { blasAdvice, blasInUse, buildInfo, chooseThreads, cudaAvailable, physicalCores } from '../../torch/index.js';
 import { addonOrigin } from '../../torch/native.js';
 import { vbtVersion } from '../../util/package-info.js';
 
@@ -78,6 +78,8 @@ export function infoCommand(yargs: Argv): Argv {
       }
       console.log(`CPU threads    ${summary.threads.threads} by default (${summary.threads.source}; ${summary.physicalCores} physical of ${summary.cpuCores} logical cores)`);
       console.log(`BLAS           ${summary.blas.name}${summary.blas.library ? ` (${summary.blas.library})` : ''}`);
+      const advice = blasAdvice(summary.blas, summary.threads.threads);
+      if (advice !== null) console.log(`  note         ${advice}`);
       console.log(`Node.js        ${summary.node}`);
       console.log('\nBuild flags:\n' + info.config.trim());
     },
