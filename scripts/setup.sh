@@ -10,31 +10,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # libopenblas0-openmp: Debian's LibTorch uses whatever libblas.so.3 is; the reference BLAS it gets otherwise makes matrix
-# products ~14× slower. OpenBLAS's OpenMP build, not its pthread build: it shares LibTorch's OpenMP threads, where the
-# pthread build's own pool competes with them (the demo took 1.8× as long with it on 2 cores; bench/RESULTS.md, "Demo").
+# products ~14× slower. OpenBLAS's OpenMP build, not its pthread build: see scripts/select-openmp-blas.sh.
 packages=(libtorch-dev libgloo-dev libopenblas0-openmp python3-torch python3-torchaudio ffmpeg cmake g++ make)
-
-# Point libblas.so.3, liblapack.so.3 and libopenblas.so.0 (which the first two load) at OpenBLAS's OpenMP build
-# where they point at the reference BLAS or at OpenBLAS's pthread build (which Debian ranks first when both are
-# installed); any other choice is left alone.
-select_openmp_blas() {
-  command -v update-alternatives >/dev/null 2>&1 || return 0
-  local arch lib link target want
-  arch="$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)"
-  for lib in libblas.so.3 liblapack.so.3 libopenblas.so.0; do
-    link="$lib-$arch"
-    want="/usr/lib/$arch/openblas-openmp/$lib"
-    [ -e "$want" ] || continue
-    target="$(update-alternatives --query "$link" 2>/dev/null | sed -n 's/^Value: //p')"
-    case "$target" in
-      "$want") ;;
-      */openblas-pthread/* | */blas/* | */lapack/*)
-        echo "vbt setup: $lib: OpenBLAS's OpenMP build instead of $target"
-        $sudo update-alternatives --quiet --set "$link" "$want"
-        ;;
-    esac
-  done
-}
 
 if [ "${VBT_SKIP_SYSTEM_PACKAGES:-0}" != "1" ]; then
   if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
@@ -55,7 +32,7 @@ if [ "${VBT_SKIP_SYSTEM_PACKAGES:-0}" != "1" ]; then
     else
       echo "vbt setup: system packages present"
     fi
-    if [ "$(id -u)" = "0" ] || [ -n "$sudo" ]; then select_openmp_blas; fi
+    if [ "$(id -u)" = "0" ] || [ -n "$sudo" ]; then $sudo bash scripts/select-openmp-blas.sh; fi
   else
     echo "vbt setup: not a Debian/Ubuntu system: install LibTorch yourself (see README, 'Requirements')"
   fi

@@ -4,14 +4,14 @@
  * WAV decoder; every other format to ffmpeg, whose float32 output is read by
  * the same WAV decoder and mixed down the same way.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { AudioError, WavDecodeError } from './audio-error.js';
 import { SUPPORTED_FORMATS_TEXT, UnsupportedAudioError, type AudioFormat, sniffAudioFormat } from './audio-formats.js';
 import { type FfmpegDecodeOptions, ffmpegDecode, ffmpegDecodeSync, ffmpegProbeSync } from './ffmpeg.js';
 import { decodeWavMono } from './wav-decode.js';
 import { memoryByteSource, readWavLayout } from './wav-layout.js';
-import { describeFsError, probeWavFile } from './wav-probe.js';
+import { describeFsError, readBytesAt, withRegularFile } from './file-reads.js';
+import { probeWavFile } from './wav-probe.js';
 
 /** A decoded clip, mixed down to mono. */
 export interface DecodedAudio {
@@ -129,30 +129,7 @@ export async function decodeAudio(source: { readonly path: string } | { readonly
 
 /** The first bytes of a file, enough to tell its format. */
 function readHead(path: string, length: number): Uint8Array {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    throw new AudioError(describeFsError(error), path, { cause: error });
-  }
-  try {
-    try {
-      if (!fstatSync(fd).isFile()) throw new AudioError('not a regular file', path);
-      const head = new Uint8Array(length);
-      let filled = 0;
-      while (filled < length) {
-        const n = readSync(fd, head, filled, length - filled, filled);
-        if (n === 0) break;
-        filled += n;
-      }
-      return head.subarray(0, filled);
-    } catch (error) {
-      if (error instanceof AudioError) throw error;
-      throw new AudioError(describeFsError(error), path, { cause: error });
-    }
-  } finally {
-    closeSync(fd);
-  }
+  return withRegularFile(path, (fd) => readBytesAt(fd, 0, length));
 }
 
 /** An ID3 tag can be large (cover art): read this much to see past the usual ones. */

@@ -41,4 +41,5 @@ export {
 export { decodeWav, decodeWavMono, type DecodedMonoWav, type DecodedWav } from './wav-decode.js';
 export { parseFmtChunk, type WavFormat, type WavSampleEncoding } from './wav-format.js';
 export { memoryByteSource, readWavLayout, type ByteSource, type WavLayout } from './wav-layout.js';
-export { describeFsError, probeWavFile, type WavInfo } from './wav-probe.js';
+export { describeFsError } from './file-reads.js';
+export { probeWavFile, type WavInfo } from './wav-probe.js';

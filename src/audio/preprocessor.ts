@@ -19,7 +19,7 @@ import {
   type PreprocessSettings,
 } from './preprocess-settings.js';
 import { resample, resampledLength } from './resampler.js';
-import { describeFsError } from './wav-probe.js';
+import { describeFsError } from './file-reads.js';
 
 /** Counters of cache use, for reports and tests. */
 export interface PreprocessStats {

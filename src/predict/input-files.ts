@@ -5,7 +5,7 @@
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { AUDIO_EXTENSIONS } from '../audio/audio-formats.js';
-import { describeFsError } from '../audio/wav-probe.js';
+import { describeFsError } from '../audio/file-reads.js';
 
 /** A named path that gave no audio file. */
 export interface InputProblem {

@@ -94,7 +94,7 @@ export function releaseHostMemory(): void {
  * One line of advice when the BLAS in use slows CPU work down, else null:
  * the reference BLAS (matrix products about 14× slower than OpenBLAS), or
  * OpenBLAS's pthread build with more than one thread (its own thread pool
- * competes with LibTorch's OpenMP threads: the demo took 1.8× as long as
+ * competes with LibTorch's OpenMP threads: the demo took 1.7× as long as
  * with the OpenMP build on 2 cores, bench/RESULTS.md).
  */
 export function blasAdvice(blas: BlasInfo, threads: number): string | null {
@@ -102,7 +102,7 @@ export function blasAdvice(blas: BlasInfo, threads: number): string | null {
     return 'the reference BLAS makes matrix products about 14× slower: install OpenBLAS (npm run setup does; on Debian/Ubuntu: apt-get install libopenblas0-openmp)';
   }
   if (blas.name === 'OpenBLAS (pthread)' && threads > 1) {
-    return "OpenBLAS's pthread build runs its own threads beside LibTorch's and slows training on the CPU (1.8× on the demo): its OpenMP build is faster (npm run setup selects it; on Debian/Ubuntu: apt-get install libopenblas0-openmp, then update-alternatives --set for libblas.so.3, liblapack.so.3 and libopenblas.so.0)";
+    return "OpenBLAS's pthread build runs its own threads beside LibTorch's and slows training on the CPU (1.7× on the demo): its OpenMP build is faster (npm run setup selects it; on Debian/Ubuntu: apt-get install libopenblas0-openmp, then update-alternatives --set for libblas.so.3, liblapack.so.3 and libopenblas.so.0)";
   }
   return null;
 }

@@ -29,7 +29,7 @@
  * vbt reports it next to the challenge CCC (final-metrics.json, report).
  */
 import type { RunConfigInput } from '../schema.js';
-import { avbMtl } from './avb-mtl.js';
+import { avbMtl, avbMtlModel } from './avb-mtl.js';
 
 export const avbMtlCode: RunConfigInput = {
   ...avbMtl,
@@ -41,24 +41,15 @@ export const avbMtlCode: RunConfigInput = {
     preprocess: { normalize: false, maxSeconds: 159360 / 16000 },
   },
   model: {
-    kind: 'avb-mtl',
-    tasks: ['high', 'culture', 'type', 'country'],
-    headHidden: 256,
-    intermediate: '0/5',
-    regressionOutput: 'clamp',
-    twoLoss: 'ccc',
+    ...avbMtlModel,
     cccLoss: 'sample-official',
-    classWeights: true,
     classWeightScale: 'sum-one',
-    sampleWeights: false,
     labelSmoothing: 0.1,
     pooling: 'padded-mean',
     padTo: 159360,
     classifierOutput: 'softmax',
     crossEntropyNorm: 'sample-count',
     validationClassWeights: 'uniform',
-    taskWeighting: 'uncertainty',
-    uncertaintyForm: 'log-sigma',
   },
   train: {
     precision: 'auto',

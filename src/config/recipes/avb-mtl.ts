@@ -10,7 +10,22 @@
  * (backbone.timeMasking), as Hugging Face's model does in train mode. What
  * the authors' released script does differently is recipe avb-mtl-code.
  */
+import type { AvbMtlModelConfigInput } from '../config-types.js';
 import type { RunConfigInput } from '../schema.js';
+
+/** The model section: heads, losses and task weighting as the paper has them. */
+export const avbMtlModel = {
+  kind: 'avb-mtl',
+  tasks: ['high', 'culture', 'type', 'country'],
+  headHidden: 256,
+  intermediate: '0/5',
+  regressionOutput: 'clamp',
+  twoLoss: 'ccc',
+  classWeights: true,
+  sampleWeights: false,
+  taskWeighting: 'uncertainty',
+  uncertaintyForm: 'log-sigma',
+} satisfies AvbMtlModelConfigInput;
 
 export const avbMtl: RunConfigInput = {
   recipe: 'avb-mtl',
@@ -22,18 +37,7 @@ export const avbMtl: RunConfigInput = {
     preprocess: { normalize: false, maxSeconds: 10 },
   },
   backbone: { family: 'data2vec', config: 'base' },
-  model: {
-    kind: 'avb-mtl',
-    tasks: ['high', 'culture', 'type', 'country'],
-    headHidden: 256,
-    intermediate: '0/5',
-    regressionOutput: 'clamp',
-    twoLoss: 'ccc',
-    classWeights: true,
-    sampleWeights: false,
-    taskWeighting: 'uncertainty',
-    uncertaintyForm: 'log-sigma',
-  },
+  model: avbMtlModel,
   train: {
     precision: 'auto',
     stages: [

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { BadRowPolicy, DataError } from '../data-error.js';
-import { describeFsError } from '../../audio/wav-probe.js';
+import { describeFsError } from '../../audio/file-reads.js';
 
 /** One data row. */
 export interface TableRow {
