@@ -24,6 +24,7 @@ import { UnsupportedAudioError } from '../audio/audio-formats.js';
 import { AudioTooLongError } from '../audio/decode-audio.js';
 import { DecoderMissingError } from '../audio/ffmpeg.js';
 import { packageRoot } from '../model/exporter.js';
+import { releaseHostMemory } from '../torch/index.js';
 import { type PredictionLine, float32Replacer } from '../predict/prediction-outputs.js';
 import type { PredictInput, PredictOptions, PredictionResult, Predictor } from '../predict/predictor.js';
 import { MultipartError, multipartBoundary, parseMultipart } from './multipart.js';
@@ -42,6 +43,12 @@ export interface ServeOptions {
   readonly maxInFlight?: number;
   /** Give up on a request (headers and body) after this long. Default 120 s. */
   readonly requestTimeoutMs?: number;
+  /**
+   * Once no request has been in progress for this long, hand the host
+   * memory cache's free blocks back to the system (releaseHostMemory), so
+   * that an idle server does not keep the peak of its last burst. Default 1 s.
+   */
+  readonly idleReleaseMs?: number;
   /** Where lines go (start-up, errors, and with `logRequests` one line per request). Default stderr. */
   readonly log?: (line: string) => void;
   readonly logRequests?: boolean;
@@ -148,6 +155,8 @@ export async function startServer(predictor: Predictor, options: ServeOptions = 
   let inFlight = 0;
   let draining = false;
   let idleWaiters: (() => void)[] = [];
+  const idleReleaseMs = options.idleReleaseMs ?? 1000;
+  let idleRelease: NodeJS.Timeout | undefined;
 
   const predict = async (req: http.IncomingMessage, url: URL, arrived: () => void): Promise<{ results: PredictionLine[] }> => {
     const options: PredictOptions = {
@@ -241,6 +250,7 @@ export async function startServer(predictor: Predictor, options: ServeOptions = 
       return;
     }
     inFlight++;
+    clearTimeout(idleRelease);
     // The batcher waits its window for this request while its body is read.
     const arrived = predictor.incoming();
     try {
@@ -256,6 +266,8 @@ export async function startServer(predictor: Predictor, options: ServeOptions = 
       arrived();
       inFlight--;
       if (inFlight === 0) {
+        idleRelease = setTimeout(releaseHostMemory, idleReleaseMs);
+        idleRelease.unref();
         const waiters = idleWaiters;
         idleWaiters = [];
         for (const w of waiters) w();
