@@ -155,7 +155,8 @@ describe('BatchLoader', () => {
     // After the first batch, the next one is already waiting each time.
     const steady = waits.slice(1, -1).sort((a, b) => a - b);
     expect(steady.length).toBeGreaterThan(5);
-    expect(steady[Math.floor(steady.length / 2)]).toBeLessThan(10);
+    // (a bound of half a step, so other jobs sharing the cores do not make it fail)
+    expect(steady[Math.floor(steady.length / 2)]).toBeLessThan(25);
   });
 
   it('lets the process exit when a loader is left open, and after close (child process)', async () => {
