@@ -15,9 +15,11 @@ import { AudioTooLongError, decodeAudio, decodeAudioSync, probeAudioFile } from 
 import { DecoderMissingError, completeStreamedWav } from '../../src/audio/ffmpeg.js';
 import { AudioPreprocessor } from '../../src/audio/preprocessor.js';
 import { decodeWav } from '../../src/audio/wav-decode.js';
+import { readAvbCorpus } from '../../src/data/corpus/avb-corpus.js';
 import { readManifestCorpus } from '../../src/data/corpus/manifest-corpus.js';
 import { BatchProducer } from '../../src/data/loader/batch-producer.js';
 import { preprocessedLengths } from '../../src/data/sampling/clip-lengths.js';
+import { fixtureId, fixtureLength, writeAvbCorpus } from '../data/corpus-fixtures.js';
 import { ENCODING_NAMES, type Encoding, encodeAs, haveFfmpeg, writeTestWav } from './encoded-formats.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vbt-formats-'));
@@ -207,6 +209,22 @@ describe.runIf(ffmpeg)('audio formats through ffmpeg', () => {
     corpus.clips.forEach((_, i) => {
       const batch = producer.produce({ clipIndices: [i] });
       expect(batch.lengths[0], corpus.clips[i]!.audioPath).toBe(lengths[i]);
+    });
+  });
+
+  it('an A-VB corpus converted to FLAC and MP3 keeps its layout: clips found by id, FLAC exact', () => {
+    const root = path.join(dir, 'avb-converted');
+    writeAvbCorpus(root, { count: 10 });
+    const clip = (i: number, ext: string) => path.join(root, 'audio', 'wav', `${fixtureId(i)}${ext}`);
+    for (let i = 0; i < 10; i++) {
+      encodeAs(clip(i, '.wav'), i % 2 ? 'mp3' : 'flac');
+      rmSync(clip(i, '.wav'));
+    }
+    const corpus = readAvbCorpus(root);
+    expect(corpus.clips.map((c) => c.audioPath)).toEqual(corpus.clips.map((_, i) => clip(i, i % 2 ? '.mp3' : '.flac')));
+    corpus.clips.forEach((c, i) => {
+      if (i % 2 === 0) expect(c.audio?.frames, c.audioPath).toBe(fixtureLength(i));
+      else expect(c.audio?.frames, c.audioPath).toBeGreaterThan(fixtureLength(i) - 1200); // MP3 adds or trims a few frames
     });
   });
 });

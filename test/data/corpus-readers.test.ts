@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readAvbCorpus } from '../../src/data/corpus/avb-corpus.js';
@@ -114,6 +114,46 @@ describe('readExvoCorpus', () => {
   it('records the header facts of a 44.1 kHz stereo clip', () => {
     const clip = clipById(corpus, fixtureId(1));
     expect(clip.audio).toEqual({ sampleRate: 44100, channels: 2, frames: Math.round((fixtureLength(1) * 44100) / 16000) });
+  });
+});
+
+describe('challenge layouts with audio in other formats', () => {
+  // A file's bytes decide its format, so WAV bytes under other names stand in
+  // for converted files here (decoding real FLAC/MP3 is tested with ffmpeg in
+  // test/audio/decode-formats.test.ts).
+  it('finds <id>.<ext> for any supported extension, in any letter case; <id>.wav wins when several exist', () => {
+    for (const [layout, folder, read] of [
+      ['avb', join('audio', 'wav'), (root: string) => readAvbCorpus(root)],
+      ['exvo', 'wav', (root: string) => readExvoCorpus(root)],
+    ] as const) {
+      const root = fresh(`${layout}-formats`);
+      (layout === 'avb' ? writeAvbCorpus : writeExvoCorpus)(root, { count: 10 });
+      const file = (i: number, ext: string) => join(root, folder, `${fixtureId(i)}${ext}`);
+      renameSync(file(0, '.wav'), file(0, '.flac'));
+      renameSync(file(3, '.wav'), file(3, '.MP3'));
+      copyFileSync(file(5, '.wav'), file(5, '.ogg'));
+      renameSync(file(6, '.wav'), file(6, '.opus'));
+      copyFileSync(file(6, '.opus'), file(6, '.flac')); // .flac comes before .opus
+      writeFileSync(join(root, folder, `${fixtureId(7)}.txt`), 'not audio');
+      const corpus = read(root);
+      const expected = new Map([
+        [0, '.flac'],
+        [3, '.MP3'],
+        [5, '.wav'],
+        [6, '.flac'],
+      ]);
+      expect(corpus.clips.map((c) => c.audioPath), layout).toEqual(corpus.clips.map((_, i) => file(i, expected.get(i) ?? '.wav')));
+      expect(corpus.clips[0]!.audio?.frames, layout).toBe(fixtureLength(0)); // probed through the found file
+    }
+  });
+
+  it('a clip with no file in any format is reported as its missing .wav, at its row', () => {
+    const root = fresh('avb-missing');
+    writeAvbCorpus(root, { count: 10 });
+    rmSync(join(root, 'audio', 'wav', `${fixtureId(4)}.wav`));
+    writeFileSync(join(root, 'audio', 'wav', `${fixtureId(4)}.txt`), 'not audio');
+    const wav = join(root, 'audio', 'wav', `${fixtureId(4)}.wav`);
+    expect(() => readAvbCorpus(root)).toThrow(`${join(root, 'data_info.csv')}, row 6, column File_ID: audio file ${wav}: file not found`);
   });
 });
 

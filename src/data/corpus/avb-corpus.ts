@@ -6,7 +6,8 @@
  *   <root>/labels/culture_info.csv  File_ID, Split, the 40 culture columns
  *   <root>/labels/two_info.csv      File_ID, Split, Valence, Arousal
  *   <root>/labels/type_info.csv     File_ID, Split, Voc_Type
- *   <root>/audio/wav/<id>.wav       File_ID "[10119]" → 10119.wav
+ *   <root>/audio/wav/<id>.wav       File_ID "[10119]" → 10119.wav (or .flac,
+ *                                   .mp3, ...: any supported format)
  *
  * Columns are found by name; extra columns are ignored. Test rows may have
  * empty labels or no row in a labels file; Train and Val rows must have all.
@@ -14,6 +15,7 @@
 import { join } from 'node:path';
 import type { Task } from '../../tasks.js';
 import { DataError } from '../data-error.js';
+import { ClipAudioFolder } from './clip-audio-folder.js';
 import { addClipRows, startCorpus } from './clip-rows.js';
 import type { CorpusBuilder } from './corpus-builder.js';
 import { resolveCorpusPath } from './corpus-path.js';
@@ -52,10 +54,11 @@ export function readAvbCorpus(root: string, options: AvbReadOptions = {}): Corpu
   const infoFile = join(root, 'data_info.csv');
   const info = readCsvTable(infoFile, builder.policy);
   requireColumns(info, ['File_ID', 'Split', ...(tasks.includes('country') ? ['Country'] : [])]);
+  const audio = new ClipAudioFolder(root, join('audio', 'wav'));
   addClipRows(builder, info, {
     idOf: (row) => parseClipId(cell(row, 'File_ID'), infoFile, row.line, 'File_ID'),
     audioPathOf: (row, id) =>
-      resolveCorpusPath(root, join('audio', 'wav', `${id}.wav`), false, { file: infoFile, row: row.line, column: 'File_ID' }),
+      resolveCorpusPath(root, audio.relativePath(id), false, { file: infoFile, row: row.line, column: 'File_ID' }),
     sourceColumn: 'File_ID',
     splitColumn: 'Split',
     tasks: tasks.filter((t) => t === 'country'),

@@ -3,7 +3,8 @@
  *
  *   <root>/data_info.csv   File_ID, Split, Subject_ID, Country, Age, and the
  *                          10 emotion columns (Awe ... Surprise), by name
- *   <root>/wav/<id>.wav    File_ID "[10119]" → 10119.wav
+ *   <root>/wav/<id>.wav    File_ID "[10119]" → 10119.wav (or .flac, .mp3,
+ *                          ...: any supported format)
  *
  * ExVo's emotion task is the `high` task of the shared schema (same ten
  * emotions, same order). Test rows may leave labels empty; Train and Val
@@ -12,6 +13,7 @@
 import { join } from 'node:path';
 import type { Task } from '../../tasks.js';
 import { DataError } from '../data-error.js';
+import { ClipAudioFolder } from './clip-audio-folder.js';
 import { addClipRows, startCorpus } from './clip-rows.js';
 import { resolveCorpusPath } from './corpus-path.js';
 import type { Corpus, CorpusReadOptions } from './corpus.js';
@@ -41,9 +43,10 @@ export function readExvoCorpus(root: string, options: ExvoReadOptions = {}): Cor
   const file = join(root, 'data_info.csv');
   const table = readCsvTable(file, builder.policy);
   requireColumns(table, ['File_ID', 'Split', ...tasks.flatMap((t) => TASK_COLUMNS[t])]);
+  const audio = new ClipAudioFolder(root, 'wav');
   addClipRows(builder, table, {
     idOf: (row) => parseClipId(cell(row, 'File_ID'), file, row.line, 'File_ID'),
-    audioPathOf: (row, id) => resolveCorpusPath(root, join('wav', `${id}.wav`), false, { file, row: row.line, column: 'File_ID' }),
+    audioPathOf: (row, id) => resolveCorpusPath(root, audio.relativePath(id), false, { file, row: row.line, column: 'File_ID' }),
     sourceColumn: 'File_ID',
     splitColumn: 'Split',
     tasks,
