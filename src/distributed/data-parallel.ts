@@ -36,7 +36,7 @@ import { TorchError } from '../torch/errors.js';
 import { resolveDevice, scope } from '../torch/index.js';
 import type { Tensor } from '../torch/tensor.js';
 import type { EpochShard, OwnSettings, RunSetup, StopPoint, TrainingStrategy } from '../train/strategy.js';
-import { allGatherJson, anyRank, broadcastBytes, rootDecides } from './exchange.js';
+import { allGatherBytes, allGatherJson, anyRank, broadcastBytes, rootDecides } from './exchange.js';
 import { GradientSync, checkSameParameters, planBuckets } from './grad-sync.js';
 import { type DistributedOptions, type ResolvedDistributedOptions, isLoopback, resolveDistributedOptions } from './options.js';
 import { ProcessGroup, Rendezvous, availableBackends } from '../torch/distributed.js';
@@ -229,6 +229,25 @@ export class DataParallel implements TrainingStrategy {
   /** Rank 0's bytes (e.g. optimizer state read from a checkpoint) on every rank. */
   shareBytes(bytes: Uint8Array | null): Uint8Array | null {
     return broadcastBytes(this.pg, this.exchangeDevice, this.isLeader ? bytes : null);
+  }
+
+  /** Every rank's bytes on rank 0 (e.g. each rank's random state for a checkpoint). */
+  gatherBytes(bytes: Uint8Array): Uint8Array[] | null {
+    const all = allGatherBytes(this.pg, this.exchangeDevice, bytes);
+    return this.isLeader ? all : null;
+  }
+
+  /** Rank 0's `perRank[r]` on rank r: one broadcast per rank (small payloads, read once on resume). */
+  scatterBytes(perRank: readonly Uint8Array[] | null): Uint8Array | null {
+    if (this.isLeader && perRank !== null && perRank.length !== this.worldSize) {
+      throw new Error(`scatterBytes: ${perRank.length} entries for ${this.worldSize} ranks`);
+    }
+    let mine: Uint8Array | null = null;
+    for (let r = 0; r < this.worldSize; r++) {
+      const bytes = broadcastBytes(this.pg, this.exchangeDevice, this.isLeader && perRank !== null ? perRank[r]! : null);
+      if (r === this.rank) mine = bytes;
+    }
+    return mine;
   }
 
   // ---- steps -----------------------------------------------------------------------

@@ -4,7 +4,9 @@
  * backbone has been trained; before that the run's initial export is used),
  * optimizer.bin, trainer.json and random-state.bin (LibTorch's random
  * generators as they stood when the checkpoint was written; checkpoints
- * written before it was saved lack it). A checkpoint is written into a temporary
+ * written before it was saved lack it; a data-parallel run adds
+ * random-state.rank<r>.bin for each further process, whose dropout draws
+ * differ from rank 0's). A checkpoint is written into a temporary
  * folder and swapped in by renames, so a kill never leaves a half-written one.
  */
 import { randomBytes } from 'node:crypto';
@@ -20,7 +22,6 @@ import {
   type Tensor,
   TorchError,
   decodeRandomState,
-  encodeRandomState,
   loadSafetensors,
   type nn,
   saveSafetensors,
@@ -29,8 +30,13 @@ import {
 export type CheckpointKind = 'best' | 'last';
 export type { TrainerState };
 
-/** The file of a checkpoint that holds the random generators' states. */
+/** The file of a checkpoint that holds the random generators' states (of rank 0 in a data-parallel run). */
 export const RANDOM_STATE_FILE = 'random-state.bin';
+
+/** The file holding process `rank`'s random generators' states. */
+export function randomStateFile(rank: number): string {
+  return rank === 0 ? RANDOM_STATE_FILE : `random-state.rank${rank}.bin`;
+}
 
 export interface CheckpointFiles {
   dir: string;
@@ -39,8 +45,12 @@ export interface CheckpointFiles {
   /** Null: the initial backbone export. */
   backbone: string | null;
   optimizer: Uint8Array | null;
-  /** The bytes of random-state.bin (parseRandomState reads them); null in a checkpoint written without it. */
-  randomState: Uint8Array | null;
+  /**
+   * The bytes of random-state.bin and of each random-state.rank<r>.bin
+   * after it, in rank order (parseRandomState reads them); empty in a
+   * checkpoint written without them.
+   */
+  randomStates: Uint8Array[];
 }
 
 export interface CheckpointContents {
@@ -49,8 +59,12 @@ export interface CheckpointContents {
   backbone: Backbone | null;
   optimizer: Uint8Array | null;
   state: TrainerState;
-  /** The random generators' states at the point the checkpoint stands for. */
-  randomState?: RandomState | null;
+  /**
+   * Each process's random generators' states at the point the checkpoint
+   * stands for, in rank order, as encodeRandomState writes them (one entry
+   * for a single process).
+   */
+  randomStates?: readonly Uint8Array[] | null;
 }
 
 function writeInto(dir: string, contents: CheckpointContents): void {
@@ -58,7 +72,7 @@ function writeInto(dir: string, contents: CheckpointContents): void {
   saveSafetensors(path.join(dir, 'heads.safetensors'), contents.heads);
   if (contents.backbone) contents.backbone.save(path.join(dir, 'backbone.pt'), 'fine-tuned by vbt');
   if (contents.optimizer) writeFileSync(path.join(dir, 'optimizer.bin'), contents.optimizer);
-  if (contents.randomState) writeFileSync(path.join(dir, RANDOM_STATE_FILE), encodeRandomState(contents.randomState));
+  contents.randomStates?.forEach((bytes, rank) => writeFileSync(path.join(dir, randomStateFile(rank)), bytes));
   writeFileSync(path.join(dir, 'trainer.json'), `${JSON.stringify(contents.state, null, 2)}\n`);
 }
 
@@ -102,14 +116,17 @@ export function readCheckpoint(run: RunDir, kind: CheckpointKind): CheckpointFil
   const state = readValidatedJson(path.join(dir, 'trainer.json'), TrainerStateSchema);
   const backbone = path.join(dir, 'backbone.pt');
   const optimizer = path.join(dir, 'optimizer.bin');
-  const randomState = path.join(dir, RANDOM_STATE_FILE);
+  const randomStates: Uint8Array[] = [];
+  while (existsSync(path.join(dir, randomStateFile(randomStates.length)))) {
+    randomStates.push(new Uint8Array(readFileSync(path.join(dir, randomStateFile(randomStates.length)))));
+  }
   return {
     dir,
     state,
     heads: path.join(dir, 'heads.safetensors'),
     backbone: existsSync(backbone) ? backbone : null,
     optimizer: existsSync(optimizer) ? new Uint8Array(readFileSync(optimizer)) : null,
-    randomState: existsSync(randomState) ? new Uint8Array(readFileSync(randomState)) : null,
+    randomStates,
   };
 }
 

@@ -29,6 +29,14 @@ export class SingleProcess implements TrainingStrategy {
     return bytes;
   }
 
+  gatherBytes(bytes: Uint8Array): Uint8Array[] {
+    return [bytes];
+  }
+
+  scatterBytes(perRank: readonly Uint8Array[] | null): Uint8Array | null {
+    return perRank?.[0] ?? null;
+  }
+
   runDirPath(local: RunDir): string {
     return local.path;
   }

@@ -67,6 +67,10 @@ export interface TrainingStrategy {
   syncModel(model: MultitaskModel): void;
   /** The writer's bytes (e.g. optimizer state read from a checkpoint) on every process. */
   shareBytes(bytes: Uint8Array | null): Uint8Array | null;
+  /** Every process's `bytes`, in rank order, on the writer (null on the others). */
+  gatherBytes(bytes: Uint8Array): Uint8Array[] | null;
+  /** Entry r of the writer's `perRank` on process r (the others pass null); null where the writer passes null. */
+  scatterBytes(perRank: readonly Uint8Array[] | null): Uint8Array | null;
   /** Where the run folder is (on the writer's machine), for results and messages. */
   runDirPath(local: RunDir): string;
 

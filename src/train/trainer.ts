@@ -28,7 +28,16 @@ import type { MultitaskModel } from '../model/multitask-model.js';
 import { type ProgressReporter, createProgressReporter } from '../report/progress.js';
 import { type AssembledRun, applyProcessSettings, assembleRun, describeCpu, longClipsNote } from '../run/assemble.js';
 import { type BatchSource, FeatureBatchSource } from '../run/batch-source.js';
-import { type CheckpointKind, RANDOM_STATE_FILE, loadHeads, parseRandomState, readCheckpoint, writeCheckpoint } from '../run/checkpoint.js';
+import {
+  type CheckpointFiles,
+  type CheckpointKind,
+  RANDOM_STATE_FILE,
+  loadHeads,
+  parseRandomState,
+  randomStateFile,
+  readCheckpoint,
+  writeCheckpoint,
+} from '../run/checkpoint.js';
 import { type EvaluationResult, evaluateModel } from '../run/evaluation.js';
 import type { TrainRecord, ValRecord } from '../run/metrics-log.js';
 import { prepareBackbone, prepareCorpus } from '../run/prepare.js';
@@ -45,6 +54,7 @@ import {
   type Tensor,
   clipGradNormTensor,
   cudaDeviceCount,
+  encodeRandomState,
   manualSeed,
   noGrad,
   randomState,
@@ -309,13 +319,15 @@ export class Trainer {
    * (restoreRandomState) are those the uninterrupted run goes on with.
    */
   private async saveCheckpoint(kinds: CheckpointKind[], optimizer: Optimizer | null, stageIndex: number): Promise<void> {
+    // Every process's: their generators part ways as they draw for batches of different shapes.
+    const randomStates = this.strategy.gatherBytes(encodeRandomState(randomState()));
     if (!this.strategy.writes) return;
     const dirs = writeCheckpoint(this.runDir, kinds, {
       heads: this.model.head.stateDict(),
       backbone: this.state.backboneTrained ? this.model.backbone : null,
       optimizer: optimizer ? optimizer.saveState() : null,
       state: this.state,
-      randomState: randomState(),
+      randomStates,
     });
     await this.emit('onCheckpoint', this.context(stageIndex), { kinds, dirs });
   }
@@ -324,21 +336,38 @@ export class Trainer {
    * On resume, set the random generators (dropout's masks) to the states
    * saved in `last`, which overrides the seeding at start: the steps after
    * the resume then draw what the uninterrupted run drew after writing
-   * `last`. Called by every process (the writer's states are shared; the
-   * other processes take them too). A checkpoint written without them
+   * `last`. Called by every process: the writer reads and checks each
+   * process's state and hands it out. A checkpoint written without them
    * leaves the generators seeded as before. CUDA states go to the devices
    * this machine has.
    */
   private restoreRandomState(resume: boolean): void {
     const ckpt = resume && this.strategy.writes ? readCheckpoint(this.runDir, 'last') : null;
-    const bytes = this.strategy.shareBytes(ckpt?.randomState ?? null);
-    if (ckpt && !ckpt.randomState) {
-      this.log(`${ckpt.dir} has no ${RANDOM_STATE_FILE} (an older checkpoint): dropout after the resume draws other masks than an uninterrupted run would`);
-    }
+    const perRank = ckpt ? this.savedRandomStates(ckpt) : null;
+    const bytes = this.strategy.scatterBytes(perRank);
     if (!bytes) return;
-    const source = ckpt ? path.join(ckpt.dir, RANDOM_STATE_FILE) : `${RANDOM_STATE_FILE} of checkpoints/last (received from rank 0)`;
+    const source = ckpt ? path.join(ckpt.dir, randomStateFile(0)) : `the random state of rank ${this.strategy.rank} in checkpoints/last (received from rank 0)`;
     const saved = parseRandomState(bytes, source);
     setRandomState({ cpu: saved.cpu, cuda: saved.cuda.slice(0, cudaDeviceCount()) });
+  }
+
+  /** The state for each process of this run from `ckpt`, each checked (null: the checkpoint has none). */
+  private savedRandomStates(ckpt: CheckpointFiles): Uint8Array[] | null {
+    const saved = ckpt.randomStates;
+    if (saved.length === 0) {
+      this.log(`${ckpt.dir} has no ${RANDOM_STATE_FILE} (an older checkpoint): dropout after the resume draws other masks than an uninterrupted run would`);
+      return null;
+    }
+    saved.forEach((bytes, r) => parseRandomState(bytes, path.join(ckpt.dir, randomStateFile(r))));
+    const world = this.strategy.worldSize;
+    if (saved.length !== world) {
+      const processes = (n: number) => `${n} process${n > 1 ? 'es' : ''}`;
+      this.log(
+        `${ckpt.dir} holds the random states of ${processes(saved.length)} and this run has ${world}: ` +
+          `dropout after the resume draws other masks than an uninterrupted run would`,
+      );
+    }
+    return Array.from({ length: world }, (_, r) => saved[r] ?? saved[0]!);
   }
 
   // ---- optimisation ------------------------------------------------------------

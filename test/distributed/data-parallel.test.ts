@@ -8,7 +8,9 @@
  * - validation sharded over the ranks equals the one-pass validation on the
  *   same model (CCC, UAR, loss), and rank 0 logs it;
  * - only rank 0 writes the run folder;
- * - a checkpoint written by 2 processes resumes in 1, at the same place in the epoch.
+ * - a checkpoint written by 2 processes resumes in 1, at the same place in the epoch;
+ * - with dropout on, 2 processes stopped and resumed end bit for bit where an
+ *   uninterrupted 2-process run ends (each rank's random state is saved).
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +31,7 @@ const root = mkdtempSync(path.join(tmpdir(), 'vbt-dp-'));
 const corpusDir = path.join(root, 'corpus');
 const script = path.join(FIXTURES, 'dp-trainer.ts');
 let backbone: string;
+let backboneWithDropout: string;
 
 interface Output {
   rank: number;
@@ -42,17 +45,18 @@ interface Output {
 beforeAll(async () => {
   // No dropout anywhere: then the runs differ only by where the gradients are summed.
   backbone = await tinyBackbone('data2vec', { hiddenDropout: 0, attentionDropout: 0, activationDropout: 0, featProjDropout: 0, layerdrop: 0 });
+  backboneWithDropout = await tinyBackbone('data2vec'); // 0.1 in every dropout layer
   // Written once here, so no rank generates it (rank 0 would anyway, before the others read it).
   writeSyntheticCorpus({ dir: corpusDir, layout: 'avb', seed: 5, clips: 96 });
 }, 300_000);
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function config(name: string, stage: Record<string, unknown>): RunConfigInput {
+function config(name: string, stage: Record<string, unknown>, backbonePath = backbone): RunConfigInput {
   return {
     recipe: 'demo',
     data: { corpus: { kind: 'synthetic', layout: 'avb', clips: 96, seed: 5, dir: corpusDir }, batchSize: 4, evalBatchSize: 5, numWorkers: 0, cacheDir: path.join(root, 'cache') },
-    backbone: { path: backbone },
+    backbone: { path: backbonePath },
     model: { kind: 'avb-mtl', tasks: ['high', 'two', 'type', 'country'], headHidden: 32 },
     train: {
       device: 'cpu',
@@ -192,4 +196,25 @@ describe('data-parallel training over Gloo (2 CPU processes on loopback)', () =>
     // A whole epoch has as many batches as the rest of epoch 0 plus the 4 consumed before the stop.
     expect(epoch1.length).toBe(epoch0.length + 2 * stopAt);
   }, 180_000);
+
+  it('with dropout, 2 processes stopped at step 2 and resumed in 2 end bit for bit as an uninterrupted 2-process run', async () => {
+    // The ranks draw dropout masks for batches of different shapes, so their
+    // generators part ways: each rank must get its own state back (with rank
+    // 0's on both, the resumed run ended 4e-3 away).
+    const stage = { epochs: 1, validateEvery: 'epoch' };
+    const [whole0] = await runRanks(spec('whole', { config: config('whole', stage, backboneWithDropout) }), 2);
+    const [cut0] = await runRanks(spec('cut', { config: config('cut', stage, backboneWithDropout), stopAtStep: 2 }), 2);
+    expect(cut0!.status).toBe('stopped');
+    const last = readCheckpoint(RunDir.open(cut0!.runDir), 'last')!;
+    expect(readdirSync(last.dir).filter((f) => f.startsWith('random-state')).sort()).toEqual(['random-state.bin', 'random-state.rank1.bin']);
+    expect(last.randomStates[0]).not.toEqual(last.randomStates[1]);
+    const [resumed0, resumed1] = await runRanks(spec('resumed', { resume: cut0!.runDir }), 2);
+    expect(resumed0!.status).toBe('completed');
+    expect(resumed0!.steps[0]!.step).toBe(3);
+    expect(resumed0!.globalStep).toBe(whole0!.globalStep);
+    expect(resumed1!.globalStep).toBe(whole0!.globalStep);
+    const whole = parameters(path.join(root, 'whole-rank0-end.safetensors'));
+    expect(maxDifference(whole, parameters(path.join(root, 'resumed-rank0-end.safetensors')))).toBe(0);
+    expect(maxDifference(whole, parameters(path.join(root, 'resumed-rank1-end.safetensors')))).toBe(0);
+  }, 240_000);
 });
