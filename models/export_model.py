@@ -77,6 +77,7 @@ def main(argv=None) -> int:
     metadata = dict(spec.get("metadata", {}))
     metadata["sample_rate"] = int(backbone_meta["sample_rate"])
     metadata["windows"] = {"max_seconds": spec.get("max_seconds"), "max_samples": model.max_samples}
+    metadata["pooling"] = {"kind": "padded-mean", "pad_to": model.pad_to} if model.pad_to > 0 else {"kind": "mean"}
     metadata["backbone"] = backbone_facts(backbone_meta)
     metadata["output_order"] = [t for t in TASK_ORDER if t in spec["model"]["tasks"]]
     metadata["torch_version"] = torch.__version__

@@ -1,6 +1,7 @@
-"""A whole trained vbt model as one TorchScript module: backbone, masked mean
-pooling and the recipe's heads, from a run's backbone export and its
-checkpoint's heads.safetensors.
+"""A whole trained vbt model as one TorchScript module: backbone, pooling
+(masked mean, or the padded mean of model.pooling 'padded-mean') and the
+recipe's heads, from a run's backbone export and its checkpoint's
+heads.safetensors.
 
     forward(waveforms float32 [B, T], lengths int64 [B]) -> Dict[str, Tensor]
 
@@ -252,20 +253,29 @@ def masked_mean(frames: Tensor, frame_lengths: Tensor) -> Tensor:
 class WholeModel(nn.Module):
     """Backbone, pooling (with windows over long rows) and heads; outputs in users' units."""
 
-    def __init__(self, backbone: nn.Module, heads: nn.Module, normalize_input: bool, max_samples: int, tasks: List[str]) -> None:
+    def __init__(self, backbone: nn.Module, heads: nn.Module, normalize_input: bool, max_samples: int, tasks: List[str], pad_to: int = 0) -> None:
         super().__init__()
         self.backbone = backbone
         self.heads = heads
         self.normalize_input = normalize_input
         self.max_samples = max_samples
+        # 0: masked mean; otherwise Backbone.paddedPooled of src/model/backbone.ts.
+        self.pad_to = pad_to
         self.has_age = "age" in tasks
         self.age_min = AGE_MIN
         self.age_span = AGE_MAX - AGE_MIN
 
     def pooled(self, rows: Tensor, lengths: Tensor) -> Tensor:
-        """Masked mean of the backbone's frames per row: [R, H]."""
+        """The pooled backbone frames per row: [R, H]. The masked mean over each
+        row's frames; or, with pad_to, the rows zero-padded to pad_to samples
+        (wider rows keep their width) and the mean over all frames, padding
+        included, the attention mask still keeping padding out."""
+        if self.pad_to > rows.size(1):
+            rows = torch.cat([rows, torch.zeros(rows.size(0), self.pad_to - rows.size(1), dtype=rows.dtype, device=rows.device)], 1)
         x = normalize_waveforms(rows, lengths) if self.normalize_input else rows
         frames, frame_lengths = self.backbone(x, lengths)
+        if self.pad_to > 0:
+            return frames.mean(1).to(torch.float32)
         return masked_mean(frames, frame_lengths).to(torch.float32)
 
     def windows(self, waveforms: Tensor, lengths: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
@@ -333,5 +343,6 @@ def build_whole_model(backbone: nn.Module, backbone_meta: Dict, model_config: Di
     # rowLimits of src/run/assemble.ts: Math.max(1, Math.round(maxSeconds * sampleRate)).
     max_samples = 0 if max_seconds is None else max(1, int(float(max_seconds) * rate + 0.5))
     tasks = [t for t in TASK_ORDER if t in model_config["tasks"]]
-    model = WholeModel(backbone, heads, backbone_meta.get("input_normalization") is True, max_samples, tasks)
+    pad_to = int(model_config["padTo"]) if model_config.get("pooling") == "padded-mean" else 0
+    model = WholeModel(backbone, heads, backbone_meta.get("input_normalization") is True, max_samples, tasks, pad_to)
     return model.eval()

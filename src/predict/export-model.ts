@@ -1,6 +1,7 @@
 /**
  * A whole trained model as one TorchScript file (`vbt export-model`):
- * backbone + masked mean pooling + the recipe's heads, built by the Python
+ * backbone + pooling (the masked mean, or the run's padded mean) + the
+ * recipe's heads, built by the Python
  * exporter models/export_model.py from the run's backbone export and its
  * checkpoint's heads.safetensors. It loads in Python with torch.jit.load
  * alone:
@@ -89,6 +90,7 @@ function metadataOf(run: RunDir, config: ReturnType<RunDir['readConfig']>, check
       inside_the_model: [
         'the backbone\'s input normalisation (zero mean, unit variance per row) when backbone.input_normalization is true',
         'rows longer than windows.max_samples are covered by equal windows whose pooled features are averaged by length',
+        'pooling: the mean over each row\'s frames, or (pooling.kind "padded-mean") rows zero-padded to pooling.pad_to samples and the mean over all frames',
       ],
     },
   };

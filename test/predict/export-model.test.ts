@@ -4,8 +4,8 @@
  * the same preprocessed waveforms, for both recipes and their variants
  * (recipe A's intermediate tasks 0/5, 1/4, 2/3, sigmoid and clamp outputs,
  * age; recipe B's prediction passes, activations, output functions), rows
- * longer than the run's maxSeconds covered by averaged windows, and a
- * backbone with input normalisation.
+ * longer than the run's maxSeconds covered by averaged windows, recipe A's
+ * padded mean pooling (avb-mtl-code), and a backbone with input normalisation.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,6 +53,8 @@ const VARIANTS: readonly Variant[] = [
   { name: 'avb-0-5-sigmoid', recipe: 'demo', overrides: [['data.preprocess.maxSeconds', 1]] },
   { name: 'avb-1-4-clamp-dropout', recipe: 'demo', overrides: [['model.intermediate', '1/4'], ['model.regressionOutput', 'clamp'], ['model.headDropout', 0.2]] },
   { name: 'avb-2-3-clamp', recipe: 'demo', overrides: [['model.intermediate', '2/3'], ['model.regressionOutput', 'clamp'], ['data.preprocess.maxSeconds', 1.2]] },
+  // avb-mtl-code's pooling: windows of at most 1.5 s, each padded to 1.5 s, the mean over all frames.
+  { name: 'avb-padded-mean', recipe: 'demo', overrides: [['model.pooling', 'padded-mean'], ['model.padTo', 24000], ['data.preprocess.maxSeconds', 1.5]] },
   {
     name: 'avb-age',
     recipe: 'demo-exvo',
@@ -148,12 +150,14 @@ describe('vbt export-model', () => {
           windows: { max_samples: number };
           preprocessing: { loudness: { rms_normalize: boolean; target_dbfs?: number } };
           backbone: { input_normalization: boolean | null };
+          pooling: { kind: string; pad_to?: number };
         };
         expect(meta.format).toBe('vbt-model');
         expect(meta.sample_rate).toBe(16000);
         expect(meta.windows.max_samples).toBe(Math.round((predictor.config.data.preprocess.maxSeconds ?? 0) * 16000));
         expect(meta.preprocessing.loudness).toMatchObject({ rms_normalize: true, target_dbfs: -3 });
         expect(meta.backbone.input_normalization === true).toBe(variant.normalizedBackbone === true);
+        expect(meta.pooling).toEqual(predictor.config.model.kind === 'avb-mtl' && predictor.config.model.pooling === 'padded-mean' ? { kind: 'padded-mean', pad_to: 24000 } : { kind: 'mean' });
         for (const task of predictor.tasks) {
           const o = meta.outputs[task]!;
           expect(o.labels ?? o.classes).toEqual([...TASK_SPECS[task].labels]);
