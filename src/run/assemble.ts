@@ -13,6 +13,7 @@
  */
 import path from 'node:path';
 import type { PreprocessOptions } from '../audio/preprocess-settings.js';
+import { ConfigError } from '../config/errors.js';
 import type { RunConfig, TrainConfig } from '../config/schema.js';
 import type { Corpus } from '../data/corpus/corpus.js';
 import { BatchLoader, inverseCountrySampleWeights, preprocessedLengths, splitIndices } from '../data/index.js';
@@ -87,6 +88,26 @@ function rowLimits(config: RunConfig, sampleRate: number): AssembledRun['limits'
   };
 }
 
+/**
+ * Pooling 'padded-mean' pads rows to model.padTo; a longer row would keep its
+ * length and so pad every other clip of its batch further, changing their
+ * pooled features with the company they keep. Windows of
+ * data.preprocess.maxSeconds must fit in padTo (avb-mtl-code: 9.96 s, 159,360).
+ * @throws ConfigError naming both fields and the largest maxSeconds that fits
+ */
+export function checkPaddedPooling(config: RunConfig, sampleRate: number): void {
+  if (config.model.kind !== 'avb-mtl' || config.model.pooling !== 'padded-mean') return;
+  const { padTo } = config.model;
+  const { maxLength } = rowLimits(config, sampleRate);
+  if (maxLength !== undefined && maxLength <= padTo) return;
+  const seconds = config.data.preprocess.maxSeconds;
+  throw new ConfigError(
+    `model.pooling 'padded-mean' pads rows to model.padTo = ${padTo} samples, but data.preprocess.maxSeconds = ${seconds} ` +
+      `allows longer rows, which would change the pooled features of every clip in their batch: ` +
+      `set data.preprocess.maxSeconds to at most ${Math.floor((padTo / sampleRate) * 1e4) / 1e4} (padTo at ${sampleRate} Hz)`,
+  );
+}
+
 /** One line about clips longer than the longest row, or undefined when there are none. */
 export function longClipsNote(corpus: Corpus, run: AssembledRun): string | undefined {
   const max = run.limits.maxLength;
@@ -139,6 +160,7 @@ export function assembleModel(options: ModelAssembleOptions): AssembledModel {
   const backbone = Backbone.load(options.backbonePath, { device });
   let model: MultitaskModel;
   try {
+    checkPaddedPooling(config, backbone.sampleRate);
     backbone.setTimeMasking(config.backbone.timeMasking);
     model = buildModel(config.model, backbone, { classWeights: options.classWeights ?? {}, device });
   } catch (err) {
