@@ -17,6 +17,8 @@
 #   prebuild      a CUDA prebuild with its manifest (scripts/prebuild.mjs)
 #   nccl          a data-parallel run of world size 1 over NCCL
 # Call 2 (default budget 170 s; only if call 1 left device time):
+#   transformers  models/tests/parity_transformers.py (tiny) and
+#                 parity_time_masking.py against the machine's transformers (CPU)
 #   package       the packed package installed into an empty folder, training on
 #                 the GPU without compiling (needs call 1's prebuild, kept in
 #                 $VBT_CHECK_WORK on the same warm machine)
@@ -222,12 +224,27 @@ check_jit_optimize() {
   done
 }
 
+# Ours against transformers, on the CPU (that machine has transformers; the
+# development machine does not): the backbones' frames, and time masking
+# (the same spans replaced by the same learned vector; masks drawn alike).
+check_transformers() {
+  local script
+  for script in parity_transformers parity_time_masking; do
+    if "$py" -c 'import transformers' >/dev/null 2>&1; then
+      run_step "$script" 60 bash -c "cd models/tests && '$py' $script.py $([ "$script" = parity_transformers ] && echo --configs tiny)" || true
+    else
+      skip_step "$script" "transformers is not installed for $py"
+    fi
+  done
+}
+
 # ---- main ---------------------------------------------------------------------
 
 log "call $call; device $device; budget ${budget}s; OUT=$out"
 if [ "$call" = 1 ]; then
   call_1
 else
+  check_transformers
   check_package
   check_jit_optimize
 fi
@@ -244,6 +261,8 @@ const log = (name) => { try { return fs.readFileSync(path.join(dir, 'logs', `${n
 const bench = read('gpu-train-step.json');
 const tests = /Tests\s+(.*)/.exec(log('gpu-tests'))?.[1]?.replace(/\u001b\[[0-9;]*m/g, '').trim() ?? null;
 const done = (name) => /done after .* in ([\d.]+ min)/.exec(log(name))?.[1] ?? null;
+const lastJson = (name) => { try { return JSON.parse(log(name).trim().split('\n').pop()); } catch { return null; } };
+const parity = (name) => { const r = lastJson(name); return r && { ok: r.ok, transformers: r.transformers ?? null, cases: (r.cases ?? []).map((c) => ({ family: c.family, variant: c.variant, passed: c.passed, max_abs_diff: c.max_abs_diff, error: c.error })) }; };
 const summary = {
   call: Number(call),
   device,
@@ -255,6 +274,7 @@ const summary = {
   demo: { time: done('demo'), final: read('demo/final-metrics.json')?.metrics?.tasks ?? null },
   bench: bench && { device: bench.device, vbt: bench.vbt, python: bench.python, ratios: bench.ratios ?? bench.ratio ?? null, mfu: bench.vbt?.mfu ?? null },
   jitOptimize: { off: done('jit-optimize-false'), on: done('jit-optimize-true') },
+  transformers: { backbones: parity('parity_transformers'), timeMasking: parity('parity_time_masking') },
 };
 fs.writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
 EOF

@@ -18,11 +18,10 @@ tolerance) or 1.
 import argparse
 import sys
 import time
-import traceback
 
 import torch
 
-from support import emit, max_diff_valid, random_batch, randomise_state
+from support import emit, max_diff_valid, random_batch, randomise_state, record_failure
 from vbt_models.backbone import Backbone
 from vbt_models.hf_source import config_from_hf, map_hf_state_dict
 from vbt_models.named_configs import named_config
@@ -46,7 +45,7 @@ def hf_kwargs(family: str, size: str, stable_override=None, projection_layer_nor
         conv_kernel=list(ours.conv_kernel),
         conv_bias=ours.conv_bias,
         num_conv_pos_embedding_groups=ours.pos_conv_groups,
-        mask_time_prob=0.05,  # keeps masked_spec_embed in the state dict, which vbt must drop
+        mask_time_prob=0.05,  # keeps masked_spec_embed in the state dict (vbt imports it for time masking)
     )
     if not projection_layer_norm:
         kwargs["feat_proj_layer_norm"] = False  # HuBERT only
@@ -63,16 +62,21 @@ def hf_kwargs(family: str, size: str, stable_override=None, projection_layer_nor
     return kwargs
 
 
+def hf_classes(transformers, family: str):
+    """The transformers config and bare model classes of a family."""
+    names = {
+        "wav2vec2": ("Wav2Vec2Config", "Wav2Vec2Model"),
+        "hubert": ("HubertConfig", "HubertModel"),
+        "data2vec": ("Data2VecAudioConfig", "Data2VecAudioModel"),
+    }[family]
+    return tuple(getattr(transformers, name) for name in names)
+
+
 def run_case(transformers, family: str, size: str, variant: str, seed: int) -> dict:
-    classes = {
-        "wav2vec2": (transformers.Wav2Vec2Config, transformers.Wav2Vec2Model),
-        "hubert": (transformers.HubertConfig, transformers.HubertModel),
-        "data2vec": (transformers.Data2VecAudioConfig, transformers.Data2VecAudioModel),
-    }
-    config_class, model_class = classes[family]
     stable = {"named": None, "post-ln": False, "pre-ln": True, "no-projection-ln": None}[variant]
     result = {"family": family, "config": size, "variant": variant}
     try:
+        config_class, model_class = hf_classes(transformers, family)
         hf_config = config_class(**hf_kwargs(family, size, stable, variant != "no-projection-ln"))
         reference = model_class(hf_config).eval()
         result["attn_implementation"] = getattr(hf_config, "_attn_implementation", None)
@@ -102,12 +106,8 @@ def run_case(transformers, family: str, size: str, variant: str, seed: int) -> d
             seconds=round(time.perf_counter() - started, 3),
             passed=diff <= TOLERANCE and same_lengths and frames.shape[:2] == ref_frames.shape[:2],
         )
-    except Exception as error:  # report and go on: on a new transformers release, say what broke
-        result.update(
-            passed=False,
-            error=f"{type(error).__name__}: {error}",
-            where=traceback.format_exc().strip().splitlines()[-3:],
-        )
+    except Exception as error:  # noqa: BLE001 - report and go on
+        record_failure(result, error)
     return result
 
 

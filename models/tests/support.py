@@ -4,6 +4,7 @@ import json
 import math
 import os
 import sys
+import traceback
 from typing import Dict, List, Sequence, Tuple
 
 MODELS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -65,3 +66,13 @@ def max_diff_valid(a: torch.Tensor, b: torch.Tensor, frame_lengths: torch.Tensor
 def emit(summary: dict) -> None:
     """Prints the one JSON line the vitest side parses."""
     print(json.dumps(summary), flush=True)
+
+
+def record_failure(result: dict, error: Exception) -> None:
+    """Marks a case failed with the error and where it was raised (the last lines of the traceback),
+    so that a script reports every case, and says what broke on a new release of a reference."""
+    result.update(
+        passed=False,
+        error=f"{type(error).__name__}: {error}",
+        where=traceback.format_exc().strip().splitlines()[-3:],
+    )

@@ -110,6 +110,22 @@ describe('python exporter scripts', () => {
     expect(code).toBe(0);
   }, 600_000);
 
+  it("masks time as transformers does where it is installed: the same spans get the learned vector, masks drawn alike", async (ctx) => {
+    const result = await runScript('parity_time_masking.py', ['--draws', '1000']);
+    if (skipIfMissing(ctx, result, 'transformers')) return;
+    const { code, json } = result;
+    expect((json.cases as any[]).map((c) => c.family).sort()).toEqual(['data2vec', 'hubert', 'wav2vec2']);
+    for (const c of json.cases as any[]) {
+      expect(c.error, c.family).toBeUndefined();
+      expect(c.settings).toEqual([0.3, 4, 2]);
+      expect(c.max_abs_diff, c.family).toBeLessThanOrEqual(1e-4);
+      expect(c.masked_frames.reduce((a: number, b: number) => a + b, 0), c.family).toBeGreaterThan(0);
+      for (const row of c.distribution) expect(row.agree, `${c.family} ${JSON.stringify(row)}`).toBe(true);
+      expect(c.short_rows_never_masked).toBe(true);
+    }
+    expect(code).toBe(0);
+  }, 600_000);
+
   it('round-trips synthetic Hugging Face folders (safetensors and .bin, bare and CTC)', async () => {
     const { code, json } = await runScript('roundtrip_hf.py');
     const cases = json.cases as any[];
