@@ -224,9 +224,10 @@ check_jit_optimize() {
   done
 }
 
-# Ours against transformers, on the CPU (that machine has transformers; the
-# development machine does not): the backbones' frames, and time masking
-# (the same spans replaced by the same learned vector; masks drawn alike).
+# Ours against transformers, on the CPU, where the machine's Python has it
+# (a GPU machine's PyTorch often comes with it; the test suite skips these
+# without it): the backbones' frames, and time masking (the same spans
+# replaced by the same learned vector; masks drawn alike).
 check_transformers() {
   local script
   for script in parity_transformers parity_time_masking; do
