@@ -40,6 +40,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from vbt_models.safetensors_reader import read_safetensors  # noqa: E402
 from recipe_a_heads import Heads, masked_mean  # noqa: E402
+from line_commands import serve  # noqa: E402
 
 
 def faults():
@@ -153,30 +154,22 @@ class Bench:
 
 def main():
     bench = Bench(sys.argv[1])
-    print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
-    for line in sys.stdin:
-        cmd = line.split()
-        if not cmd:
-            continue
-        try:
-            if cmd[0] == "load":
-                out = bench.load(cmd[1], int(cmd[2]))
-            elif cmd[0] == "data":
-                out = bench.data(cmd[1])
-            elif cmd[0] == "check":
-                out = bench.check(int(cmd[1]))
-            elif cmd[0] == "seed":
-                torch.manual_seed(int(cmd[1]))
-                out = {"seed": int(cmd[1])}
-            elif cmd[0] == "steps":
-                out = bench.steps(int(cmd[1]))
-            elif cmd[0] == "rss":
-                out = {"peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
-            else:
-                out = {"error": f"unknown command {cmd[0]}"}
-        except Exception as err:  # reported to the TypeScript side, which stops
-            out = {"error": f"{type(err).__name__}: {err}"}
-        print(json.dumps(out), flush=True)
+
+    def seed(args):
+        torch.manual_seed(int(args[0]))
+        return {"seed": int(args[0])}
+
+    serve(
+        {"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()},
+        {
+            "load": lambda args: bench.load(args[0], int(args[1])),
+            "data": lambda args: bench.data(args[0]),
+            "check": lambda args: bench.check(int(args[0])),
+            "seed": seed,
+            "steps": lambda args: bench.steps(int(args[0])),
+            "rss": lambda args: {"peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024},
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -53,6 +53,7 @@ from vbt_models import build_backbone, named_config  # noqa: E402
 from vbt_models.attention import SelfAttention  # noqa: E402
 from vbt_models.safetensors_reader import read_safetensors  # noqa: E402
 from recipe_a_heads import Heads, masked_mean  # noqa: E402
+from line_commands import serve  # noqa: E402
 
 SAMPLE_RATE = 16000
 
@@ -273,28 +274,21 @@ def main():
         torch.backends.cudnn.allow_tf32 = True
         torch.backends.cudnn.benchmark = False
     bench = Bench(folder, device, precision)
-    print(json.dumps({"ready": True, "torch": torch.__version__, "cuda": torch.version.cuda}), flush=True)
-    for line in sys.stdin:
-        cmd = line.split()
-        if not cmd:
-            continue
-        try:
-            if cmd[0] == "check":
-                out = bench.check(cmd[1])
-            elif cmd[0] == "setup":
-                why = bench.build(cmd[1])
-                out = {"variant": cmd[1], "available": why is None, **({"reason": why} if why else {})}
-            elif cmd[0] == "steps":
-                out = bench.steps(int(cmd[1]))
-            elif cmd[0] == "peak":
-                out = bench.peak()
-            elif cmd[0] == "compiled":
-                out = bench.compiled()
-            else:
-                out = {"error": f"unknown command {cmd[0]}"}
-        except Exception as err:  # reported to the TypeScript side, which stops
-            out = {"error": f"{type(err).__name__}: {err}"}
-        print(json.dumps(out), flush=True)
+
+    def setup(args):
+        why = bench.build(args[0])
+        return {"variant": args[0], "available": why is None, **({"reason": why} if why else {})}
+
+    serve(
+        {"ready": True, "torch": torch.__version__, "cuda": torch.version.cuda},
+        {
+            "check": lambda args: bench.check(args[0]),
+            "setup": setup,
+            "steps": lambda args: bench.steps(int(args[0])),
+            "peak": lambda args: bench.peak(),
+            "compiled": lambda args: bench.compiled(),
+        },
+    )
 
 
 if __name__ == "__main__":

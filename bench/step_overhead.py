@@ -16,6 +16,8 @@ import time
 
 import torch
 
+from line_commands import serve
+
 
 def read_safetensors(path):
     raw = open(path, "rb").read()
@@ -58,28 +60,20 @@ def main():
         opt.step()
         return loss
 
-    print(json.dumps({"ready": True, "torch": torch.__version__}), flush=True)
-    for line in sys.stdin:
-        cmd = line.split()
-        if not cmd:
-            continue
-        if cmd[0] == "first":
-            out = {"firstLosses": [step().item() for _ in range(3)]}
-        elif cmd[0] == "steps":
-            n = int(cmd[1])
-            t0 = time.perf_counter()
-            for _ in range(n):
-                step()
-            out = {"stepMs": (time.perf_counter() - t0) * 1000 / n}
-        elif cmd[0] == "ops":
-            n = int(cmd[1])
-            t0 = time.perf_counter()
-            for _ in range(n):
-                a + b
-            out = {"opUs": (time.perf_counter() - t0) * 1e6 / n}
-        else:
-            out = {"error": f"unknown command {cmd[0]}"}
-        print(json.dumps(out), flush=True)
+    def timed(n, body):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            body()
+        return time.perf_counter() - t0
+
+    serve(
+        {"ready": True, "torch": torch.__version__},
+        {
+            "first": lambda args: {"firstLosses": [step().item() for _ in range(3)]},
+            "steps": lambda args: {"stepMs": timed(int(args[0]), step) * 1000 / int(args[0])},
+            "ops": lambda args: {"opUs": timed(int(args[0]), lambda: a + b) * 1e6 / int(args[0])},
+        },
+    )
 
 
 if __name__ == "__main__":
